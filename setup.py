@@ -1,0 +1,43 @@
+"""Build the compiled core of bpkit.
+
+All Cython compiler directives are set here, once. Setting the environment
+variable ``BPKIT_DEBUG=1`` at build time turns bounds and wraparound checks back
+on and enables the line tracing needed for coverage of ``.pyx`` files.
+"""
+
+import os
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+DEBUG = os.environ.get("BPKIT_DEBUG", "") not in ("", "0")
+
+directives = {
+    "language_level": "3",
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": not DEBUG,
+    "nonecheck": False,
+    "embedsignature": True,
+}
+
+extensions = [
+    Extension(
+        f"bpkit.{name}",
+        [f"src/bpkit/{name}.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O0", "-g"] if DEBUG else ["-O3"],
+    )
+    for name in ("_core", "_elementwise")
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=directives,
+        annotate=DEBUG,
+    ),
+)

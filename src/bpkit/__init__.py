@@ -1,0 +1,43 @@
+"""bpkit: backpropagation you can read, explain and run fast.
+
+Build a dense :class:`Network`, train it with :meth:`Network.fit`, and compare
+its compiled gradients with the plain NumPy ones in :mod:`bpkit.reference`.
+Activations and losses come from a pluggy registry; see :mod:`bpkit.hookspecs`.
+"""
+
+import logging
+
+from bpkit._base import Activation, Loss
+from bpkit._exceptions import BpkitWarning, DivergenceWarning, PluginError
+from bpkit._history import History
+from bpkit._network import Network
+from bpkit._registry import (
+    get_activation,
+    get_loss,
+    list_activations,
+    list_losses,
+    register_plugin,
+    unregister_plugin,
+)
+from bpkit.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+logging.getLogger("bpkit").addHandler(logging.NullHandler())
+
+__all__ = sorted([
+    "Activation",
+    "BpkitWarning",
+    "DivergenceWarning",
+    "History",
+    "Loss",
+    "Network",
+    "PluginError",
+    "get_activation",
+    "get_loss",
+    "hookimpl",
+    "list_activations",
+    "list_losses",
+    "register_plugin",
+    "unregister_plugin",
+])

@@ -1,0 +1,179 @@
+"""Buffers for the compiled core and the bridge to plugins written in Python.
+
+``Workspace`` allocates, once per batch size, every buffer that the compiled
+forward and backward passes write into, so a training loop allocates nothing
+per step. ``PluginBridge`` is what the compiled loop calls, with the GIL
+held, for an activation or loss that has no C kernel: it runs the plugin on
+whole arrays, checks the result and copies it into the workspace.
+"""
+
+import numpy as np
+
+from bpkit import _core
+from bpkit._exceptions import PluginError
+
+
+class Workspace:
+    """Preallocated forward and backward buffers for ``n_rows`` rows."""
+
+    def __init__(self, layout, n_rows, dtype):
+        self.layout = layout
+        self.n_rows = n_rows
+        self.value_offsets = layout.value_offsets(n_rows)
+        self.values = np.zeros(layout.values_size(n_rows), dtype=dtype)
+        self.delta_half = layout.delta_half_size(n_rows)
+        self.delta = np.zeros(2 * self.delta_half, dtype=dtype)
+        self.grad = np.zeros(layout.n_params, dtype=dtype)
+
+    def z(self, layer):
+        """Return z_l as a (n_rows, n_out) view into the values buffer."""
+        n_out = self.layout.layer_sizes[layer + 1]
+        start = self.value_offsets[layer]
+        return self.values[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
+
+    def a(self, layer):
+        """Return a_l as a (n_rows, n_out) view into the values buffer."""
+        n_out = self.layout.layer_sizes[layer + 1]
+        start = self.value_offsets[layer] + self.n_rows * n_out
+        return self.values[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
+
+    def delta_view(self, half, layer):
+        """Return one delta half as a (n_rows, n_out) view for layer ``layer``."""
+        n_out = self.layout.layer_sizes[layer + 1]
+        start = half * self.delta_half
+        return self.delta[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
+
+
+class PluginBridge:
+    """Runs Python activations and losses for the compiled passes."""
+
+    def __init__(self, workspace, activations, loss, y=None):
+        self.workspace = workspace
+        self.activations = activations
+        self.loss_function = loss
+        self.y = y
+
+    def _checked(self, plugin, method, result, like):
+        where = (
+            f"plugin {plugin.plugin!r} (package {plugin.package!r}) providing "
+            f"{plugin.describe()!r}, method {method}"
+        )
+        if not isinstance(result, np.ndarray):
+            raise PluginError(
+                f"{where} returned {type(result).__name__}, expected an ndarray"
+            )
+        if result.shape != like.shape:
+            raise PluginError(
+                f"{where} returned shape {result.shape}, expected {like.shape}"
+            )
+        if result.dtype != like.dtype:
+            raise PluginError(
+                f"{where} returned dtype {result.dtype}, expected {like.dtype}"
+            )
+        if not np.all(np.isfinite(result)):
+            raise PluginError(f"{where} returned NaN or infinity for finite input")
+        return result
+
+    def _call(self, plugin, method, *args):
+        try:
+            return getattr(plugin, method)(*args)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {plugin.plugin!r} (package {plugin.package!r}) providing "
+                f"{plugin.describe()!r} raised in {method}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    def activate(self, layer):
+        """a_l = f_l(z_l) for a plugin activation."""
+        activation = self.activations[layer]
+        z = self.workspace.z(layer)
+        out = self.workspace.a(layer)
+        out[...] = self._checked(activation, "value", self._call(activation, "value", z), z)
+
+    def multiply_by_derivative(self, layer, half):
+        """delta *= f_l'(z_l) for a plugin activation."""
+        activation = self.activations[layer]
+        z = self.workspace.z(layer)
+        derivative = self._call(activation, "derivative", z)
+        self.workspace.delta_view(half, layer)[...] *= self._checked(
+            activation, "derivative", derivative, z
+        )
+
+    def loss(self):
+        """Return the plugin loss and write dLoss/da_L into the first delta half."""
+        loss = self.loss_function
+        last = self.workspace.layout.n_layers - 1
+        y_pred = self.workspace.a(last)
+        value = self._call(loss, "value", self.y, y_pred)
+        gradient = self._call(loss, "gradient", self.y, y_pred)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise PluginError(
+                f"plugin {loss.plugin!r} (package {loss.package!r}) providing "
+                f"{loss.describe()!r}, method value returned {value!r}, expected a float"
+            ) from None
+        self.workspace.delta_view(0, last)[...] = self._checked(
+            loss, "gradient", gradient, y_pred
+        )
+        return value
+
+
+class Engine:
+    """Calls into the compiled core for one network's layout and plugins."""
+
+    def __init__(self, layout, activations, loss):
+        self.layout = layout
+        self.activations = activations
+        self.loss = loss
+        self.activation_codes = np.array([a._kernel for a in activations], dtype=np.intc)
+        self.activation_alphas = np.array(
+            [float(a.params.get("alpha", 0.0)) for a in activations], dtype=np.float64
+        )
+        self.loss_code = int(loss._kernel)
+        self.loss_param = float(loss.params.get("delta", 0.0))
+
+    def forward(self, params, X):
+        """Return the workspace after a forward pass over the rows of X."""
+        workspace = Workspace(self.layout, X.shape[0], params.dtype)
+        bridge = PluginBridge(workspace, self.activations, self.loss)
+        _core.forward_pass(
+            params, X, workspace.values, self.layout.sizes,
+            self.layout.weight_offsets, self.layout.bias_offsets,
+            workspace.value_offsets, self.activation_codes, self.activation_alphas,
+            bridge,
+        )
+        return workspace
+
+    def loss_and_gradients(self, params, X, Y):
+        """Return (loss, gradient vector, workspace) at ``params``."""
+        workspace = Workspace(self.layout, X.shape[0], params.dtype)
+        bridge = PluginBridge(workspace, self.activations, self.loss, Y)
+        loss = _core.loss_and_gradients(
+            params, X, Y, workspace.values, workspace.delta, workspace.grad,
+            self.layout.sizes, self.layout.weight_offsets, self.layout.bias_offsets,
+            workspace.value_offsets, self.activation_codes, self.activation_alphas,
+            self.loss_code, self.loss_param, bridge,
+        )
+        return loss, workspace.grad, workspace
+
+    def train(self, params, X, Y, trainable, learning_rate, epochs, losses_out,
+              steps_done_out):
+        """Run ``epochs`` full-batch steps on ``params`` in place; return the status."""
+        workspace = Workspace(self.layout, X.shape[0], params.dtype)
+        bridge = PluginBridge(workspace, self.activations, self.loss, Y)
+        previous = np.empty_like(params)
+        # Check for Ctrl-C about every 10 ms of work: a step costs roughly one
+        # multiply-add per parameter and row, at about 1e9 per second.
+        work_per_step = max(1, self.layout.n_params * X.shape[0])
+        interval = max(1, 10_000_000 // work_per_step)
+        return _core.train(
+            params, X, Y, workspace.values, workspace.delta, workspace.grad,
+            previous, trainable, learning_rate, epochs, losses_out, steps_done_out,
+            self.layout.sizes, self.layout.weight_offsets, self.layout.bias_offsets,
+            workspace.value_offsets, self.activation_codes, self.activation_alphas,
+            self.loss_code, self.loss_param, bridge, interval,
+        )
