@@ -1,0 +1,1 @@
+"""Subcommands of the ``bpkit`` command line; see :mod:`bpkit.cli`."""
