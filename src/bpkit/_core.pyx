@@ -1,4 +1,4 @@
-# The compiled forward pass, backward pass and gradient-descent loop.
+# The compiled forward pass, backward pass and mini-batch training loop.
 #
 # Why Cython: a training step of a small network is a few hundred
 # floating-point operations, so interpreter overhead per step would dominate.
@@ -18,12 +18,17 @@
 from cpython.exc cimport PyErr_CheckSignals
 from cython cimport floating
 from libc.math cimport isfinite
+from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
+
+import numpy as np
 
 from bpkit._kernels cimport activate, loss_and_gradient, multiply_by_derivative
 from bpkit._linalg cimport (
     linear_backward_inputs, linear_backward_params, linear_forward,
 )
+from bpkit._optimizers cimport Optimizer, apply_update
+from bpkit._shuffle cimport seed_xoshiro, shuffle_order
 from bpkit._typedefs cimport PLUGIN
 
 # Status codes returned by train().
@@ -211,19 +216,73 @@ def loss_and_gradients(
     return loss
 
 
+cdef inline void gather_rows(
+    const floating* source,         # IN  (n_samples, n_cols)
+    const Py_ssize_t* rows,         # IN  (n_rows,) row indices into source
+    floating* out,                  # OUT (n_rows, n_cols)
+    Py_ssize_t n_rows,
+    Py_ssize_t n_cols,
+) noexcept nogil:
+    # out = source[rows]
+    cdef Py_ssize_t i
+    for i in range(n_rows):
+        memcpy(out + i * n_cols, source + rows[i] * n_cols, n_cols * sizeof(floating))
+
+
+def shuffled_orders(
+    uint64_t seed,
+    Py_ssize_t n_samples,
+    Py_ssize_t n_epochs,
+):
+    """Return the row order of each epoch that ``train`` uses for ``seed``.
+
+    Returns
+    -------
+    ndarray of shape (n_epochs, n_samples), dtype intp
+        Row ``e`` is the permutation that ``train`` draws for epoch ``e``
+        of a fit seeded with ``seed`` and shuffling ``n_samples`` rows.
+    """
+    cdef uint64_t state[4]
+    cdef Py_ssize_t epoch
+    orders = np.empty((n_epochs, n_samples), dtype=np.intp)
+    cdef Py_ssize_t[:, ::1] view = orders
+    seed_xoshiro(state, seed)
+    if n_samples == 0:
+        return orders
+    for epoch in range(n_epochs):
+        shuffle_order(state, &view[epoch, 0], n_samples)
+    return orders
+
+
+def seed_state(uint64_t seed, uint64_t[::1] state_out):
+    """Write the xoshiro256** state for ``seed`` into ``state_out`` (4,)."""
+    seed_xoshiro(&state_out[0], seed)
+
+
 def train(
     floating[::1] params,                   # INOUT (n_params,)
-    const floating[:, ::1] x,               # IN  (n_rows, sizes[0])
-    const floating[:, ::1] y,               # IN  (n_rows, sizes[n_layers])
+    const floating[:, ::1] x,               # IN  (n_samples, sizes[0])
+    const floating[:, ::1] y,               # IN  (n_samples, sizes[n_layers])
+    floating[:, ::1] x_batch,               # scratch (batch_size, sizes[0])
+    floating[:, ::1] y_batch,               # OUT rows of y of the current batch
+    Py_ssize_t[::1] order,                  # scratch (n_samples,)
+    uint64_t[::1] rng_state,                # INOUT (4,) xoshiro256** state
     floating[::1] values,                   # scratch z_l, a_l of every layer
     floating[::1] delta,                    # scratch (2 * delta_stride,)
     floating[::1] grad,                     # scratch (n_params,)
-    floating[::1] previous_params,          # scratch (n_params,)
-    const Py_ssize_t[::1] trainable,        # IN  indices into params
+    floating[::1] previous_params,          # INOUT (n_params,) equal to params
+    floating[::1] optimizer_state,          # INOUT see _optimizers.pxd
+    const Py_ssize_t[::1] trainable,        # IN  indices into params, sorted
+    bint train_all,
+    Py_ssize_t batch_size,
+    bint shuffle,
+    int optimizer,
     double learning_rate,
+    const double[::1] optimizer_params,     # IN  (momentum, beta1, beta2, epsilon)
     Py_ssize_t epochs,
     double[::1] losses_out,                 # OUT (epochs,)
-    Py_ssize_t[::1] steps_done_out,         # OUT (1,)
+    Py_ssize_t[::1] counters,               # INOUT (steps done, epochs done)
+    Py_ssize_t[::1] batch_rows_out,         # OUT (1,) rows of the current batch
     const Py_ssize_t[::1] sizes,            # IN  (n_layers + 1,)
     const Py_ssize_t[::1] weight_offsets,   # IN  (n_layers,)
     const Py_ssize_t[::1] bias_offsets,     # IN  (n_layers,)
@@ -235,58 +294,112 @@ def train(
     object bridge,
     Py_ssize_t signal_check_interval,
 ):
-    """Run full-batch gradient descent for ``epochs`` steps, in place.
+    """Run ``epochs`` epochs of mini-batch training on ``params``, in place.
 
-    Step t records the loss at the parameters before its update in
-    ``losses_out[t]`` and then moves each trainable parameter p by
-    ``-learning_rate * dLoss/dp``. ``steps_done_out[0]`` counts completed
-    steps, so it is exact even when a KeyboardInterrupt or a plugin error
-    ends the loop early. If the loss becomes NaN or infinite, the parameters
+    Each epoch draws a new row order from ``rng_state`` when ``shuffle`` is
+    set and ``batch_size < n_samples`` (else it keeps the rows in order),
+    cuts it into batches of ``batch_size`` rows (the last one may be
+    smaller) and takes one optimizer step per batch. ``losses_out[e]`` is the
+    mean of the batch losses of epoch ``e``, each computed at the parameters
+    before that batch's update; with one batch per epoch it is the loss at the
+    parameters before the update.
+
+    ``counters`` holds the steps and epochs completed in this fit. It is
+    exact even when a KeyboardInterrupt or a plugin error ends the loop, and
+    it continues across calls, so a fit may run in chunks; ``rng_state`` and
+    ``optimizer_state`` continue across calls in the same way. If a batch loss
     or a parameter becomes NaN or infinite, the parameters are set back to
-    those of the last finite loss and TRAIN_DIVERGED is returned.
+    those before the last update and TRAIN_DIVERGED is returned.
     """
     cdef Layout lay
-    cdef Py_ssize_t epoch, j, i
+    cdef Optimizer opt
+    cdef Py_ssize_t epoch, batch, start, rows, countdown
+    cdef Py_ssize_t n_samples = x.shape[0]
+    cdef Py_ssize_t n_in = x.shape[1]
+    cdef Py_ssize_t n_out = y.shape[1]
     cdef Py_ssize_t n_params = params.shape[0]
-    cdef Py_ssize_t n_trainable = trainable.shape[0]
-    cdef double loss = 0.0
+    cdef Py_ssize_t n_batches, steps = counters[0]
+    cdef Py_ssize_t n_trainable = n_params if train_all else trainable.shape[0]
+    cdef const Py_ssize_t* trainable_indices = NULL if train_all else &trainable[0]
+    cdef bint full_batch = batch_size >= n_samples
+    cdef bint reorder = shuffle and not full_batch
+    cdef bint gather = reorder or (loss_code == PLUGIN and not full_batch)
+    cdef const floating* xb
+    cdef const floating* yb
+    cdef double loss = 0.0, epoch_loss
     cdef int status = COMPLETED
-    cdef bint finite
+
+    # prepare: layout for full batches, optimizer constants, the row order
+    if full_batch:
+        batch_size = n_samples
+    n_batches = (n_samples + batch_size - 1) // batch_size
     fill_layout(&lay, sizes, weight_offsets, bias_offsets, value_offsets,
                 activation_codes, activation_alphas, loss_code, loss_param,
-                x.shape[0], delta.shape[0] // 2)
-    steps_done_out[0] = 0
+                batch_size, delta.shape[0] // 2)
+    opt.code = optimizer
+    opt.learning_rate = learning_rate
+    opt.momentum = optimizer_params[0]
+    opt.beta1 = optimizer_params[1]
+    opt.beta2 = optimizer_params[2]
+    opt.epsilon = optimizer_params[3]
+    opt.n_params = n_params
+    for start in range(n_samples):
+        order[start] = start
+    countdown = signal_check_interval
+
     with nogil:
         for epoch in range(epochs):
-            # forward, loss and backward at the current parameters
-            forward(&lay, &params[0], &x[0, 0], &values[0], <void*>bridge)
-            backward(&lay, &params[0], &x[0, 0], &y[0, 0], &values[0],
-                     &delta[0], &grad[0], &loss, <void*>bridge)
-            if not isfinite(loss):
-                # the previous update made the loss overflow: undo it
-                if epoch > 0:
+            if reorder:
+                shuffle_order(&rng_state[0], &order[0], n_samples)
+            epoch_loss = 0.0
+            for batch in range(n_batches):
+                # batch: rows order[start:start + rows] of x and y
+                start = batch * batch_size
+                rows = min(batch_size, n_samples - start)
+                if gather:
+                    gather_rows(&x[0, 0], &order[start], &x_batch[0, 0], rows, n_in)
+                    gather_rows(&y[0, 0], &order[start], &y_batch[0, 0], rows, n_out)
+                    xb = &x_batch[0, 0]
+                    yb = &y_batch[0, 0]
+                else:
+                    xb = &x[start, 0]
+                    yb = &y[start, 0]
+                lay.n_rows = rows
+                batch_rows_out[0] = rows
+
+                # forward, loss and backward at the current parameters
+                forward(&lay, &params[0], xb, &values[0], <void*>bridge)
+                backward(&lay, &params[0], xb, yb, &values[0], &delta[0],
+                         &grad[0], &loss, <void*>bridge)
+                if not isfinite(loss):
+                    # the previous update made the loss overflow: undo it
+                    if steps > 0:
+                        memcpy(&params[0], &previous_params[0],
+                               n_params * sizeof(floating))
+                    status = DIVERGED
+                    break
+                epoch_loss += loss
+
+                # update the trainable parameters
+                steps += 1
+                if not apply_update(&opt, &params[0], &grad[0], &previous_params[0],
+                                    &optimizer_state[0], trainable_indices,
+                                    n_trainable, steps):
+                    # an overflowing step: keep the parameters of this loss
                     memcpy(&params[0], &previous_params[0],
                            n_params * sizeof(floating))
-                status = DIVERGED
-                break
-            losses_out[epoch] = loss
+                    counters[0] = steps
+                    status = DIVERGED
+                    break
+                counters[0] = steps
 
-            # update: p -= learning_rate * dLoss/dp, trainable parameters only
-            memcpy(&previous_params[0], &params[0], n_params * sizeof(floating))
-            finite = True
-            for j in range(n_trainable):
-                i = trainable[j]
-                params[i] = <floating>(params[i] - learning_rate * grad[i])
-                finite = finite and isfinite(params[i])
-            steps_done_out[0] = epoch + 1
-            if not finite:
-                # an overflowing gradient: keep the parameters of this loss
-                memcpy(&params[0], &previous_params[0],
-                       n_params * sizeof(floating))
-                status = DIVERGED
+                countdown -= 1
+                if countdown == 0:
+                    countdown = signal_check_interval
+                    with gil:
+                        PyErr_CheckSignals()
+            if status != COMPLETED:
                 break
-
-            if (epoch + 1) % signal_check_interval == 0:
-                with gil:
-                    PyErr_CheckSignals()
+            losses_out[epoch] = epoch_loss / n_batches
+            counters[1] += 1
     return status

@@ -14,7 +14,13 @@ from bpkit._exceptions import PluginError
 
 
 class Workspace:
-    """Preallocated forward and backward buffers for ``n_rows`` rows."""
+    """Preallocated forward and backward buffers for up to ``n_rows`` rows.
+
+    The compiled training loop writes the row count of the current batch
+    into ``batch_rows``; the views below use it, so a plugin sees arrays of
+    the current batch's shape. Views are cached per row count, so a fit
+    creates them once for full batches and once for a smaller last batch.
+    """
 
     def __init__(self, layout, n_rows, dtype):
         self.layout = layout
@@ -24,24 +30,39 @@ class Workspace:
         self.delta_half = layout.delta_half_size(n_rows)
         self.delta = np.zeros(2 * self.delta_half, dtype=dtype)
         self.grad = np.zeros(layout.n_params, dtype=dtype)
+        self.batch_rows = np.array([n_rows], dtype=np.intp)
+        self._views = {}
+
+    def _view(self, kind, layer, half=0):
+        rows = int(self.batch_rows[0])
+        key = (kind, layer, half, rows)
+        view = self._views.get(key)
+        if view is None:
+            n_out = self.layout.layer_sizes[layer + 1]
+            if kind == "z":
+                start = self.value_offsets[layer]
+                buffer = self.values
+            elif kind == "a":
+                start = self.value_offsets[layer] + rows * n_out
+                buffer = self.values
+            else:
+                start = half * self.delta_half
+                buffer = self.delta
+            view = buffer[start:start + rows * n_out].reshape(rows, n_out)
+            self._views[key] = view
+        return view
 
     def z(self, layer):
-        """Return z_l as a (n_rows, n_out) view into the values buffer."""
-        n_out = self.layout.layer_sizes[layer + 1]
-        start = self.value_offsets[layer]
-        return self.values[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
+        """Return z_l of the current batch as a (rows, n_out) view into ``values``."""
+        return self._view("z", layer)
 
     def a(self, layer):
-        """Return a_l as a (n_rows, n_out) view into the values buffer."""
-        n_out = self.layout.layer_sizes[layer + 1]
-        start = self.value_offsets[layer] + self.n_rows * n_out
-        return self.values[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
+        """Return a_l of the current batch as a (rows, n_out) view into ``values``."""
+        return self._view("a", layer)
 
     def delta_view(self, half, layer):
-        """Return one delta half as a (n_rows, n_out) view for layer ``layer``."""
-        n_out = self.layout.layer_sizes[layer + 1]
-        start = half * self.delta_half
-        return self.delta[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
+        """Return one delta half as a (rows, n_out) view for layer ``layer``."""
+        return self._view("delta", layer, half)
 
 
 class PluginBridge:
@@ -107,8 +128,9 @@ class PluginBridge:
         loss = self.loss_function
         last = self.workspace.layout.n_layers - 1
         y_pred = self.workspace.a(last)
-        value = self._call(loss, "value", self.y, y_pred)
-        gradient = self._call(loss, "gradient", self.y, y_pred)
+        y_true = self.y[:y_pred.shape[0]]
+        value = self._call(loss, "value", y_true, y_pred)
+        gradient = self._call(loss, "gradient", y_true, y_pred)
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -159,21 +181,3 @@ class Engine:
             self.loss_code, self.loss_param, bridge,
         )
         return loss, workspace.grad, workspace
-
-    def train(self, params, X, Y, trainable, learning_rate, epochs, losses_out,
-              steps_done_out):
-        """Run ``epochs`` full-batch steps on ``params`` in place; return the status."""
-        workspace = Workspace(self.layout, X.shape[0], params.dtype)
-        bridge = PluginBridge(workspace, self.activations, self.loss, Y)
-        previous = np.empty_like(params)
-        # Check for Ctrl-C about every 10 ms of work: a step costs roughly one
-        # multiply-add per parameter and row, at about 1e9 per second.
-        work_per_step = max(1, self.layout.n_params * X.shape[0])
-        interval = max(1, 10_000_000 // work_per_step)
-        return _core.train(
-            params, X, Y, workspace.values, workspace.delta, workspace.grad,
-            previous, trainable, learning_rate, epochs, losses_out, steps_done_out,
-            self.layout.sizes, self.layout.weight_offsets, self.layout.bias_offsets,
-            workspace.value_offsets, self.activation_codes, self.activation_alphas,
-            self.loss_code, self.loss_param, bridge, interval,
-        )

@@ -8,12 +8,14 @@ import numpy as np
 
 
 class History:
-    """Loss per step of one fit, and how the fit ended.
+    """Loss per epoch of one fit, and how the fit ended.
 
     Attributes
     ----------
-    loss : ndarray of shape (n_steps,)
-        ``loss[t]`` is the loss at the parameters before update ``t``.
+    loss : ndarray of shape (n_epochs,)
+        ``loss[e]`` is the mean of the batch losses of epoch ``e``, each at
+        the parameters before that batch's update. For full-batch training
+        (one step per epoch) it is the loss before update ``e``.
     learning_rate : float
     trainable : list of str
         Names of the parameters that the fit moved.

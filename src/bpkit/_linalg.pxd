@@ -54,11 +54,11 @@ cdef inline void linear_forward(
     cdef floating acc
     cdef const floating* row
     cdef const floating* w
-    for i in range(n_rows):
-        for j in range(n_out):
-            z_out[i * n_out + j] = bias[j]
     if n_rows * n_in * n_out >= BLAS_MIN_FLOPS:
-        # column-major: z.T (n_out, n_rows) = W (n_out, n_in) @ inputs.T
+        for i in range(n_rows):
+            for j in range(n_out):
+                z_out[i * n_out + j] = bias[j]
+        # column-major: z.T (n_out, n_rows) = W (n_out, n_in) @ inputs.T + z.T
         gemm(c'T', c'N', <int>n_out, <int>n_rows, <int>n_in, 1,
              weights, <int>n_in, inputs, <int>n_in, z_out, <int>n_out)
         return
@@ -69,7 +69,7 @@ cdef inline void linear_forward(
             acc = 0
             for p in range(n_in):
                 acc = acc + row[p] * w[p]
-            z_out[i * n_out + j] += acc
+            z_out[i * n_out + j] = bias[j] + acc
 
 
 cdef inline void linear_backward_inputs(
@@ -82,19 +82,20 @@ cdef inline void linear_backward_inputs(
 ) noexcept nogil:
     """dLoss/dinputs = delta @ weights, eq. (backward-inputs)."""
     cdef Py_ssize_t i, j, p
-    cdef floating d
+    cdef floating acc
     if n_rows * n_in * n_out >= BLAS_MIN_FLOPS:
         # column-major: out.T (n_in, n_rows) = W.T (n_in, n_out) @ delta.T
         gemm(c'N', c'N', <int>n_in, <int>n_rows, <int>n_out, 0,
              weights, <int>n_in, delta, <int>n_out, grad_inputs_out, <int>n_in)
         return
-    for i in range(n_rows * n_in):
-        grad_inputs_out[i] = 0
+    # Each output is summed in a register: accumulating through memory would
+    # make every addition wait for the store of the previous one.
     for i in range(n_rows):
-        for j in range(n_out):
-            d = delta[i * n_out + j]
-            for p in range(n_in):
-                grad_inputs_out[i * n_in + p] += d * weights[j * n_in + p]
+        for p in range(n_in):
+            acc = 0
+            for j in range(n_out):
+                acc = acc + delta[i * n_out + j] * weights[j * n_in + p]
+            grad_inputs_out[i * n_in + p] = acc
 
 
 cdef inline void linear_backward_params(
@@ -108,21 +109,20 @@ cdef inline void linear_backward_params(
 ) noexcept nogil:
     """dW = delta.T @ inputs and db = delta.sum(axis=0), eq. (backward-params)."""
     cdef Py_ssize_t i, j, p
-    cdef floating d
+    cdef floating acc
     for j in range(n_out):
-        grad_bias_out[j] = 0
-    for i in range(n_rows):
-        for j in range(n_out):
-            grad_bias_out[j] += delta[i * n_out + j]
+        acc = 0
+        for i in range(n_rows):
+            acc = acc + delta[i * n_out + j]
+        grad_bias_out[j] = acc
     if n_rows * n_in * n_out >= BLAS_MIN_FLOPS:
         # column-major: dW.T (n_in, n_out) = inputs.T (n_in, n_rows) @ delta
         gemm(c'N', c'T', <int>n_in, <int>n_out, <int>n_rows, 0,
              inputs, <int>n_in, delta, <int>n_out, grad_weights_out, <int>n_in)
         return
-    for i in range(n_out * n_in):
-        grad_weights_out[i] = 0
-    for i in range(n_rows):
-        for j in range(n_out):
-            d = delta[i * n_out + j]
-            for p in range(n_in):
-                grad_weights_out[j * n_in + p] += d * inputs[i * n_in + p]
+    for j in range(n_out):
+        for p in range(n_in):
+            acc = 0
+            for i in range(n_rows):
+                acc = acc + delta[i * n_out + j] * inputs[i * n_in + p]
+            grad_weights_out[j * n_in + p] = acc

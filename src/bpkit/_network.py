@@ -11,6 +11,7 @@ from bpkit._exceptions import DivergenceWarning
 from bpkit._history import History
 from bpkit._layout import Layout, check_parameter_name
 from bpkit._registry import get_activation, get_loss
+from bpkit._training import TrainingRun, check_training_options
 from bpkit._validation import (
     check_count,
     check_dtype,
@@ -21,9 +22,6 @@ from bpkit._validation import (
 )
 
 logger = logging.getLogger("bpkit")
-
-OPTIMIZERS = ("sgd",)
-
 
 class Network:
     """A dense feed-forward network trained by backpropagation.
@@ -76,7 +74,10 @@ class Network:
         self.activations = [hidden] * (len(sizes) - 2) + [output]
         self._engine = Engine(self._layout, self.activations, self.loss_function)
         self._params = np.zeros(self._layout.n_params, dtype=self.dtype)
-        self._initialize(np.random.default_rng(seed))
+        rng = np.random.default_rng(seed)
+        self._initialize(rng)
+        # Shuffle seeds of fits that pass no seed of their own come from here.
+        self._shuffle_rng = rng
         self.history_ = None
 
     def _initialize(self, rng):
@@ -229,11 +230,14 @@ class Network:
         return {name: float(grad[index_of[name]]) for name in self.parameter_names()}
 
     def fit(self, X, y, *, learning_rate, epochs, batch_size=None, optimizer="sgd",
-            trainable=None, verbose=False):
-        """Train by full-batch gradient descent and return the history.
+            trainable=None, shuffle=True, seed=None, momentum=None, beta1=None,
+            beta2=None, epsilon=None, verbose=False):
+        """Train by gradient descent on mini-batches and return the history.
 
-        Each step computes the gradient of the loss over all rows and moves
-        every trainable parameter p by ``-learning_rate * dLoss/dp``.
+        Each epoch splits the rows into batches of ``batch_size`` (the last
+        one may be smaller), and each batch takes one optimizer step with the
+        gradient of the loss over that batch's rows. The whole fit runs in
+        compiled code and allocates nothing after it starts.
 
         Parameters
         ----------
@@ -242,86 +246,111 @@ class Network:
         learning_rate : float
             Step size, a positive finite number.
         epochs : int
-            Number of gradient-descent steps.
-        batch_size : None
-            Only full-batch training (None) is available in this version.
-        optimizer : {"sgd"}
+            Number of passes over the data.
+        batch_size : int or None, default None
+            Rows per step. None, or any value of at least n_samples, gives
+            full-batch gradient descent: one step per epoch over all rows in
+            their given order.
+        optimizer : {"sgd", "momentum", "adam"}
+            ``"sgd"``: p <- p - lr g. ``"momentum"``: v <- momentum v + g,
+            p <- p - lr v. ``"adam"``: the update of Kingma and Ba (2015)
+            with bias correction, p <- p - lr m_hat / (sqrt(s_hat) + epsilon).
+            Optimizer state starts at zero in every call to ``fit``.
         trainable : list of str, optional
             Names of the parameters to train, for example ``["b3"]``; the
             others keep their values. Default: all.
+        shuffle : bool, default True
+            Draw a new row order for every epoch when there is more than one
+            batch per epoch.
+        seed : int or None
+            Seed of the shuffling generator (xoshiro256**, seeded through
+            splitmix64), from 0 to 2**64 - 1. None draws it from the
+            generator seeded by the network's ``seed``, so two networks built
+            with the same seed and trained with the same calls end with
+            bit-identical parameters.
+        momentum : float in [0, 1), default 0.9
+            Only for ``optimizer="momentum"``.
+        beta1, beta2 : float in [0, 1), default 0.9 and 0.999
+            Only for ``optimizer="adam"``: decay of the first and second
+            moment estimates.
+        epsilon : float > 0, default 1e-8
+            Only for ``optimizer="adam"``.
         verbose : bool
             Print the loss about ten times during the fit.
 
         Returns
         -------
         History
+            ``loss[e]`` is the mean of the batch losses of epoch ``e``, each
+            computed at the parameters before that batch's step. With one
+            batch per epoch it is the loss over all rows before the step.
             Also stored as ``self.history_``.
 
         Notes
         -----
         If the loss or a parameter becomes NaN or infinite, the fit stops,
-        emits a :class:`bpkit.DivergenceWarning` and keeps the parameters of
-        the last finite loss. On Ctrl-C the network keeps the parameters of
-        the last completed step, ``history_`` holds the steps up to it, and
-        the KeyboardInterrupt propagates. If a plugin raises, the parameters
-        are restored to their values before the call.
+        emits a :class:`bpkit.DivergenceWarning` and keeps the parameters
+        before the step that overflowed; the history holds the completed
+        epochs. On Ctrl-C the network keeps the parameters of the last
+        completed step, ``history_`` holds the completed epochs, and the
+        KeyboardInterrupt propagates. If a plugin raises, the parameters are
+        restored to their values before the call.
         """
         # validate, before any state changes
         X, Y = self._check_data(X, y)
         learning_rate = check_positive_finite(learning_rate, "learning_rate")
         epochs = check_count(epochs, "epochs")
-        if batch_size is not None:
-            raise ValueError(
-                f"batch_size={batch_size!r} is not available yet; use batch_size=None "
-                "for full-batch gradient descent"
-            )
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
+        options = check_training_options(
+            batch_size, shuffle, seed, optimizer,
+            {"momentum": momentum, "beta1": beta1, "beta2": beta2, "epsilon": epsilon},
+        )
         trainable_names = self._check_trainable(trainable)
         indices = np.array(
             sorted(self._layout.index_of[name] for name in trainable_names), dtype=np.intp
         )
 
-        # train, in chunks when verbose so progress can be printed
+        # allocate every buffer of the fit
+        shuffle_seed = options.seed
+        if shuffle_seed is None:
+            shuffle_seed = int(self._shuffle_rng.integers(0, 2**64, dtype=np.uint64))
+        run = TrainingRun(self._engine, self._params, X, Y, indices, learning_rate,
+                          options, shuffle_seed)
         losses = np.zeros(epochs, dtype=np.float64)
         before = self._params.copy()
+
+        # train, in chunks when verbose so progress can be printed
         chunk = max(1, epochs // 10) if verbose else epochs
-        done = 0
-        diverged = interrupted = False
-        steps_done = np.zeros(1, dtype=np.intp)
+        diverged = False
         try:
-            while done < epochs and not diverged:
+            while run.epochs_done < epochs and not diverged:
+                done = run.epochs_done
                 count = min(chunk, epochs - done)
-                status = self._engine.train(
-                    self._params, X, Y, indices, learning_rate, count,
-                    losses[done:], steps_done,
-                )
-                done += int(steps_done[0])
+                status = run.run(count, losses[done:])
                 diverged = status == _core.TRAIN_DIVERGED
+                done = run.epochs_done
                 if verbose and done:
-                    print(f"step {done:>{len(str(epochs))}}/{epochs}  loss {losses[done - 1]:.6g}")
+                    print(f"epoch {done:>{len(str(epochs))}}/{epochs}  loss {losses[done - 1]:.6g}")
         except KeyboardInterrupt:
-            done += int(steps_done[0])
-            interrupted = True
+            done = run.epochs_done
             self.history_ = History(losses[:done], learning_rate, trainable_names,
                                     interrupted=True)
-            logger.info("fit interrupted after %d of %d steps", done, epochs)
+            logger.info("fit interrupted after %d steps, %d of %d epochs",
+                        run.steps_done, done, epochs)
             raise
         except BaseException:
             self._params[...] = before
             raise
 
+        done = run.epochs_done
         history = History(losses[:done], learning_rate, trainable_names,
-                          diverged=diverged, interrupted=interrupted)
+                          diverged=diverged)
         self.history_ = history
         if diverged:
             warnings.warn(
-                f"training diverged after {done} step(s): the loss or a parameter "
-                f"became NaN or infinite with learning_rate={learning_rate!r}; the "
-                "network keeps the parameters of the last finite loss. Try a smaller "
-                "learning_rate or scale the inputs.",
+                f"training diverged after {run.steps_done} step(s): the loss or a "
+                f"parameter became NaN or infinite with learning_rate={learning_rate!r}; "
+                "the network keeps the parameters before the step that overflowed. Try "
+                "a smaller learning_rate or scale the inputs.",
                 DivergenceWarning,
                 stacklevel=2,
             )

@@ -1,0 +1,114 @@
+# Parameter updates of the compiled training loop: sgd, momentum and adam.
+#
+# Each update reads the gradient of the current mini-batch, writes the old
+# value of every parameter it moves into ``previous`` (so the loop can step
+# back exactly when training diverges), and returns whether every new value
+# is finite. State buffers (velocity, first and second moments) are allocated
+# by the Python side before the loop; ``state`` holds n_params values for
+# momentum and 2 * n_params for adam (first moments, then second moments).
+# Arithmetic runs in double and is rounded once when stored, for float32 too.
+#
+#   sgd:       p <- p - lr * g
+#   momentum:  v <- mu * v + g;  p <- p - lr * v
+#   adam:      m <- beta1 * m + (1 - beta1) * g
+#              s <- beta2 * s + (1 - beta2) * g**2
+#              p <- p - lr * (m / (1 - beta1**t)) / (sqrt(s / (1 - beta2**t)) + eps)
+#
+# with t the 1-based number of the step within the fit.
+
+from cython cimport floating
+from libc.math cimport isfinite, pow, sqrt
+
+cdef enum OptimizerCode:
+    OPT_SGD = 0
+    OPT_MOMENTUM = 1
+    OPT_ADAM = 2
+
+
+cdef struct Optimizer:
+    int code
+    double learning_rate
+    double momentum
+    double beta1
+    double beta2
+    double epsilon
+    Py_ssize_t n_params
+    # 1 / (1 - beta1**t) and 1 / (1 - beta2**t) for the current step t
+    double first_scale
+    double second_scale
+
+
+cdef inline bint sgd_step(
+    Optimizer* opt, floating* params, const floating* grad, floating* previous,
+    floating* state, Py_ssize_t i,
+) noexcept nogil:
+    previous[i] = params[i]
+    params[i] = <floating>(params[i] - opt.learning_rate * grad[i])
+    return isfinite(params[i])
+
+
+cdef inline bint momentum_step(
+    Optimizer* opt, floating* params, const floating* grad, floating* previous,
+    floating* state, Py_ssize_t i,
+) noexcept nogil:
+    cdef double velocity = opt.momentum * state[i] + grad[i]
+    state[i] = <floating>velocity
+    previous[i] = params[i]
+    params[i] = <floating>(params[i] - opt.learning_rate * velocity)
+    return isfinite(params[i])
+
+
+cdef inline bint adam_step(
+    Optimizer* opt, floating* params, const floating* grad, floating* previous,
+    floating* state, Py_ssize_t i,
+) noexcept nogil:
+    cdef double g = grad[i]
+    cdef double first = opt.beta1 * state[i] + (1.0 - opt.beta1) * g
+    cdef double second = opt.beta2 * state[opt.n_params + i] + (1.0 - opt.beta2) * g * g
+    state[i] = <floating>first
+    state[opt.n_params + i] = <floating>second
+    previous[i] = params[i]
+    params[i] = <floating>(
+        params[i] - opt.learning_rate * (first * opt.first_scale)
+        / (sqrt(second * opt.second_scale) + opt.epsilon)
+    )
+    return isfinite(params[i])
+
+
+cdef inline bint apply_update(
+    Optimizer* opt,
+    floating* params,               # INOUT (n_params,)
+    const floating* grad,           # IN  (n_params,)
+    floating* previous,             # OUT (n_params,) old values of moved params
+    floating* state,                # INOUT optimizer state, see the top
+    const Py_ssize_t* trainable,    # IN  (n_trainable,) or NULL for all
+    Py_ssize_t n_trainable,
+    Py_ssize_t step,                # 1-based step number t within the fit
+) noexcept nogil:
+    """Move the trainable parameters one step; return whether all stay finite."""
+    cdef Py_ssize_t k
+    cdef bint finite = True
+    if opt.code == OPT_SGD:
+        if trainable == NULL:
+            for k in range(n_trainable):
+                finite &= sgd_step(opt, params, grad, previous, state, k)
+        else:
+            for k in range(n_trainable):
+                finite &= sgd_step(opt, params, grad, previous, state, trainable[k])
+    elif opt.code == OPT_MOMENTUM:
+        if trainable == NULL:
+            for k in range(n_trainable):
+                finite &= momentum_step(opt, params, grad, previous, state, k)
+        else:
+            for k in range(n_trainable):
+                finite &= momentum_step(opt, params, grad, previous, state, trainable[k])
+    else:
+        opt.first_scale = 1.0 / (1.0 - pow(opt.beta1, <double>step))
+        opt.second_scale = 1.0 / (1.0 - pow(opt.beta2, <double>step))
+        if trainable == NULL:
+            for k in range(n_trainable):
+                finite &= adam_step(opt, params, grad, previous, state, k)
+        else:
+            for k in range(n_trainable):
+                finite &= adam_step(opt, params, grad, previous, state, trainable[k])
+    return finite
