@@ -290,7 +290,7 @@ class Network:
         -----
         If the loss or a parameter becomes NaN or infinite, the fit stops,
         emits a :class:`bpkit.DivergenceWarning` and keeps the parameters
-        before the step that overflowed; the history holds the completed
+        before the step that overflowed, and the history contains the completed
         epochs. On Ctrl-C the network keeps the parameters of the last
         completed step, ``history_`` holds the completed epochs, and the
         KeyboardInterrupt propagates. If a plugin raises, the parameters are
