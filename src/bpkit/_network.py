@@ -71,6 +71,7 @@ class Network:
 
         # allocate
         self._layout = Layout(sizes)
+        self._parameter_names = None  # computed on first use, then cached
         self.activations = [hidden] * (len(sizes) - 2) + [output]
         self._engine = Engine(self._layout, self.activations, self.loss_function)
         self._params = np.zeros(self._layout.n_params, dtype=self.dtype)
@@ -116,7 +117,9 @@ class Network:
 
     def parameter_names(self):
         """Return all scalar parameter names: W1.. then b1.."""
-        return self._layout.ordered_names()
+        if self._parameter_names is None:
+            self._parameter_names = tuple(self._layout.ordered_names())
+        return list(self._parameter_names)
 
     def parameter(self, name):
         """Return the value of one scalar parameter such as ``"W5"``."""
@@ -305,9 +308,14 @@ class Network:
             {"momentum": momentum, "beta1": beta1, "beta2": beta2, "epsilon": epsilon},
         )
         trainable_names = self._check_trainable(trainable)
-        indices = np.array(
-            sorted(self._layout.index_of[name] for name in trainable_names), dtype=np.intp
-        )
+        if trainable is None:
+            # all parameters, without a dict lookup per name on wide networks
+            indices = np.arange(self._layout.n_params, dtype=np.intp)
+        else:
+            indices = np.array(
+                sorted(self._layout.index_of[name] for name in trainable_names),
+                dtype=np.intp,
+            )
 
         # allocate every buffer of the fit
         shuffle_seed = options.seed
