@@ -110,11 +110,22 @@ cdef inline void linear_backward_params(
     """dW = delta.T @ inputs and db = delta.sum(axis=0), eq. (backward-params)."""
     cdef Py_ssize_t i, j, p
     cdef floating acc
-    for j in range(n_out):
-        acc = 0
+    # Both orders add the rows 0, 1, ... in turn, so they give the same bits.
+    # Wide layers sum row by row (contiguous, vectorized); narrow ones keep
+    # each sum in a register, because a sum through memory would make every
+    # addition wait for the store of the previous one.
+    if n_out >= 8:
+        for j in range(n_out):
+            grad_bias_out[j] = 0
         for i in range(n_rows):
-            acc = acc + delta[i * n_out + j]
-        grad_bias_out[j] = acc
+            for j in range(n_out):
+                grad_bias_out[j] += delta[i * n_out + j]
+    else:
+        for j in range(n_out):
+            acc = 0
+            for i in range(n_rows):
+                acc = acc + delta[i * n_out + j]
+            grad_bias_out[j] = acc
     if n_rows * n_in * n_out >= BLAS_MIN_FLOPS:
         # column-major: dW.T (n_in, n_out) = inputs.T (n_in, n_rows) @ delta
         gemm(c'N', c'T', <int>n_in, <int>n_out, <int>n_rows, 0,

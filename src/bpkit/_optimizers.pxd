@@ -48,34 +48,34 @@ cdef inline int is_finite(floating value) noexcept nogil:
 
 
 cdef inline int sgd_step(
-    Optimizer* opt, floating* params, const floating* grad, floating* previous,
-    floating* state, Py_ssize_t i,
+    double lr, floating* params, const floating* grad, floating* previous,
+    Py_ssize_t i,
 ) noexcept nogil:
     previous[i] = params[i]
-    params[i] = <floating>(params[i] - opt.learning_rate * grad[i])
+    params[i] = <floating>(params[i] - lr * grad[i])
     return is_finite(params[i])
 
 
 cdef inline int momentum_step(
-    Optimizer* opt, floating* params, const floating* grad, floating* previous,
-    floating* state, Py_ssize_t i,
+    double lr, double momentum, floating* params, const floating* grad,
+    floating* previous, floating* velocity, Py_ssize_t i,
 ) noexcept nogil:
-    cdef double velocity = opt.momentum * state[i] + grad[i]
-    state[i] = <floating>velocity
+    cdef double v = momentum * velocity[i] + grad[i]
+    velocity[i] = <floating>v
     previous[i] = params[i]
-    params[i] = <floating>(params[i] - opt.learning_rate * velocity)
+    params[i] = <floating>(params[i] - lr * v)
     return is_finite(params[i])
 
 
 cdef inline int adam_step(
-    Optimizer* opt, floating* params, const floating* grad, floating* previous,
-    floating* state, Py_ssize_t i,
+    Optimizer opt, floating* params, const floating* grad, floating* previous,
+    floating* first_moments, floating* second_moments, Py_ssize_t i,
 ) noexcept nogil:
     cdef double g = grad[i]
-    cdef double first = opt.beta1 * state[i] + (1.0 - opt.beta1) * g
-    cdef double second = opt.beta2 * state[opt.n_params + i] + (1.0 - opt.beta2) * g * g
-    state[i] = <floating>first
-    state[opt.n_params + i] = <floating>second
+    cdef double first = opt.beta1 * first_moments[i] + (1.0 - opt.beta1) * g
+    cdef double second = opt.beta2 * second_moments[i] + (1.0 - opt.beta2) * g * g
+    first_moments[i] = <floating>first
+    second_moments[i] = <floating>second
     previous[i] = params[i]
     params[i] = <floating>(
         params[i] - opt.learning_rate * (first * opt.first_scale)
@@ -95,29 +95,39 @@ cdef inline bint apply_update(
     Py_ssize_t step,                # 1-based step number t within the fit
 ) noexcept nogil:
     """Move the trainable parameters one step; return whether all stay finite."""
+    # The loops take the hyper-parameters by value: read through ``opt``,
+    # they could alias the parameters being written, which would stop the
+    # compiler from vectorizing.
     cdef Py_ssize_t k
     cdef int finite = 1
+    cdef double lr = opt.learning_rate
+    cdef double momentum = opt.momentum
+    cdef Optimizer adam
     if opt.code == OPT_SGD:
         if trainable == NULL:
             for k in range(n_trainable):
-                finite &= sgd_step(opt, params, grad, previous, state, k)
+                finite &= sgd_step(lr, params, grad, previous, k)
         else:
             for k in range(n_trainable):
-                finite &= sgd_step(opt, params, grad, previous, state, trainable[k])
+                finite &= sgd_step(lr, params, grad, previous, trainable[k])
     elif opt.code == OPT_MOMENTUM:
         if trainable == NULL:
             for k in range(n_trainable):
-                finite &= momentum_step(opt, params, grad, previous, state, k)
+                finite &= momentum_step(lr, momentum, params, grad, previous, state, k)
         else:
             for k in range(n_trainable):
-                finite &= momentum_step(opt, params, grad, previous, state, trainable[k])
+                finite &= momentum_step(lr, momentum, params, grad, previous, state,
+                                        trainable[k])
     else:
         opt.first_scale = 1.0 / (1.0 - pow(opt.beta1, <double>step))
         opt.second_scale = 1.0 / (1.0 - pow(opt.beta2, <double>step))
+        adam = opt[0]
         if trainable == NULL:
             for k in range(n_trainable):
-                finite &= adam_step(opt, params, grad, previous, state, k)
+                finite &= adam_step(adam, params, grad, previous, state,
+                                    state + adam.n_params, k)
         else:
             for k in range(n_trainable):
-                finite &= adam_step(opt, params, grad, previous, state, trainable[k])
+                finite &= adam_step(adam, params, grad, previous, state,
+                                    state + adam.n_params, trainable[k])
     return finite
