@@ -40,8 +40,8 @@ def parse_arguments(argv):
                         help="comma-separated BLAS thread counts (default: 1,2)")
     parser.add_argument("--repeat", type=int, default=5,
                         help="timed runs per measurement; the median is reported")
-    parser.add_argument("--min-time", type=float, default=0.3,
-                        help="minimum seconds of one timed run (default: 0.3)")
+    parser.add_argument("--min-time", type=float, default=0.5,
+                        help="minimum seconds of one timed run (default: 0.5)")
     parser.add_argument("--quick", action="store_true",
                         help="small data and short runs, to check that the suite works")
     parser.add_argument("--markdown", metavar="PATH",
