@@ -95,7 +95,8 @@ class Tanh(Activation):
 
     def derivative(self, z):
         z = np.asarray(z)
-        e = np.exp(-2 * np.abs(z))
+        # Squaring exp(-|z|) avoids the overflow of -2 |z| near the float maximum.
+        e = np.square(np.exp(-np.abs(z)))
         return (4 * e / ((1 + e) * (1 + e))).astype(z.dtype, copy=False)
 
 
