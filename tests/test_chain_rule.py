@@ -18,7 +18,7 @@ def hand_gradients():
     """Return dLoss/dp for every parameter, row by row with the chain rule.
 
     Loss = sum_i (expected_i - predicted_i)^2, so dLoss/dpredicted_i is
-    -2 (expected_i - predicted_i); each parameter's derivative multiplies it
+    -2 (expected_i - predicted_i). Each parameter's derivative multiplies it
     by the local derivatives along the path from that parameter.
     """
     p = WORKED_PARAMETERS

@@ -118,7 +118,7 @@ def gradcheck(network, X, y, *, eps=None, rtol=None, atol=None):
 
     For each parameter p the numeric derivative is
     ``(L(p + h) - L(p - h)) / (2 h)`` with ``h = eps * max(1, |p|)``, each
-    loss computed by the compiled forward pass; the analytic derivative is
+    loss computed by the compiled forward pass. The analytic derivative is
     :meth:`Network.gradients`. The network's parameters are restored exactly
     afterwards, also when an error interrupts the check.
 
