@@ -39,5 +39,8 @@ setup(
         extensions,
         compiler_directives=directives,
         annotate=DEBUG,
+        # Cython regenerates a .c file only when its .pyx is newer, not when the
+        # directives change, so debug and release builds keep separate C files.
+        build_dir=os.path.join("build", "cython-debug" if DEBUG else "cython-release"),
     ),
 )
