@@ -2,7 +2,7 @@
 
 The worked example trains on real measurements: petal length and petal width
 of the 150 flowers in Fisher's Iris data, with the target 1 for Iris
-virginica and 0 otherwise. ``data/iris_petals.csv`` holds those columns
+virginica and 0 otherwise. ``data/iris_petals.csv`` contains those columns
 unchanged (in cm) from the copy of the data bundled with scikit-learn 1.9.1
 (``sklearn/datasets/data/iris.csv``, BSD-3-Clause licence), which reproduces
 Fisher, R. A. (1936), "The use of multiple measurements in taxonomic

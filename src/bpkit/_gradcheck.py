@@ -144,8 +144,8 @@ def gradcheck(network, X, y, *, eps=None, rtol=None, atol=None):
     -----
     The relative error is ``|analytic - numeric| / max(|analytic|, |numeric|)``
     and 0 where both are 0. A difference step that crosses a kink, such as a
-    ReLU pre-activation within h of 0, makes the numeric value wrong there;
-    the check then reports a mismatch that is not a bug of the backward pass.
+    ReLU pre-activation within h of 0, makes the numeric value wrong. The
+    check then reports a mismatch that is not a bug of the backward pass.
 
     Examples
     --------

@@ -291,9 +291,9 @@ def read_csv(path, target):
             "numbers only, so encode or drop those columns"
         )
     if missing_rows:
-        shown = sorted(set(missing_rows))
-        listed = ", ".join(str(line) for line in shown[:10])
-        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+        line_numbers = sorted(set(missing_rows))
+        listed = ", ".join(str(line) for line in line_numbers[:10])
+        more = f" and {len(line_numbers) - 10} more" if len(line_numbers) > 10 else ""
         raise ValueError(
             f"{path} has empty, NaN or infinite values on line(s) {listed}{more}; "
             "remove or fill those rows"
