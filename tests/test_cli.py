@@ -141,6 +141,10 @@ def test_train_missing_file(tmp_path):
         pytest.param(["--trainable", "W99"], "W99", id="unknown-parameter"),
         pytest.param(["--example", "dosage", "--hidden", "3"], "drop --hidden",
                      id="dosage-fixed-shape"),
+        pytest.param(["--example", "worked", "--data", "x.csv", "--target", "t"],
+                     "give only one of them", id="example-and-data"),
+        pytest.param(["--data", "x.csv"], "--data needs --target", id="data-without-target"),
+        pytest.param(["--target", "t"], "--target only applies to --data", id="target-alone"),
     ],
 )
 def test_train_option_errors(args, message):
@@ -162,6 +166,19 @@ def test_gradcheck_command():
     assert "all parameters agree" in result.stdout
     names = [line.split()[0] for line in result.stdout.splitlines() if line.endswith(" ok")]
     assert names == ["W1", "W2", "W3", "W4", "b1", "b2", "b3"]
+
+
+def test_gradcheck_command_on_csv(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,t\n0.1,0.7,1\n0.4,0.2,0\n0.9,0.5,1\n0.3,0.3,0\n")
+    result = run_bpkit(
+        "gradcheck", "--data", str(data), "--target", "t", "--hidden", "3",
+        "--activation", "tanh",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "all parameters agree" in result.stdout
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.endswith(" ok")]
+    assert len(names) == 2 * 3 + 3 + 3 + 1
 
 
 def subcommand_parsers():
