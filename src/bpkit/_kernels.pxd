@@ -1,25 +1,77 @@
-# Elementwise activation and loss kernels of the compiled core.
+# Activation and loss kernels of the compiled core.
 #
-# These are the C twins of the NumPy formulas in ``_activations.py`` and
-# ``_losses.py``; the tests hold each pair equal. Each kernel works on a
-# contiguous row-major block of ``n_rows * n_cols`` values, takes a code that
-# the Python side checked against ``_typedefs.pxd``, and cannot fail.
+# These are the C twins of the NumPy formulas in ``_activations.py``,
+# ``_smooth_activations.py``, ``_softmax.py``, ``_losses.py`` and
+# ``_cross_entropy.py``; the tests hold each pair equal. Each kernel works on
+# a contiguous row-major block of ``n_rows * n_cols`` values, takes a code
+# that the Python side checked against ``_typedefs.pxd``, and cannot fail.
+# Every value is computed in double and rounded once to the buffer's type,
+# and every sum is accumulated in double, for float32 buffers too. The
+# stability tricks (split exponentials, double-double products) are
+# explained in ``_stable.py``.
 
 from cython cimport floating
-from libc.math cimport exp, fabs, log1p, tanh
+from libc.float cimport DBL_MIN, FLT_MIN
+from libc.math cimport exp, expm1, fabs, fma, log, log1p, tanh
+from scipy.special.cython_special cimport erfcx
 
 from bpkit._typedefs cimport (
-    ACT_IDENTITY, ACT_RELU, ACT_SIGMOID, ACT_SOFTPLUS, ACT_TANH, LOSS_MSE,
+    ACT_ELU, ACT_GELU, ACT_GELU_TANH, ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU,
+    ACT_SIGMOID, ACT_SILU, ACT_SOFTMAX, ACT_SOFTPLUS, ACT_TANH,
+    LOSS_BINARY_CROSS_ENTROPY, LOSS_CROSS_ENTROPY, LOSS_HUBER, LOSS_MAE, LOSS_MSE,
     LOSS_SSR,
 )
+
+cdef enum:
+    # Beyond |z| = 40 the normal cdf tail and pdf underflow to 0.
+    GAUSSIAN_CLAMP = 40
+    # gelu's tanh form at |z| >= 30 has |v| > 1900, so sigmoid(v) is 0 or 1.
+    GELU_TANH_CLAMP = 30
+
+# Constants, correctly rounded; the gelu ones as double-doubles (hi + lo):
+# 2 sqrt(2 / pi) and 0.044715. A verbatim C block, because a .pxd cannot hold
+# initialised module variables without becoming a module of its own.
+cdef extern from *:
+    """
+    static const double BPKIT_INV_SQRT2 = 0.7071067811865476;
+    static const double BPKIT_INV_SQRT_2PI = 0.3989422804014327;
+    static const double BPKIT_GELU_K_HI = 1.5957691216057308;
+    static const double BPKIT_GELU_K_LO = -9.96930880911092e-17;
+    static const double BPKIT_GELU_C_HI = 0.044715;
+    static const double BPKIT_GELU_C_LO = 2.1960211427085595e-18;
+    """
+    const double INV_SQRT2 "BPKIT_INV_SQRT2"
+    const double INV_SQRT_2PI "BPKIT_INV_SQRT_2PI"
+    const double GELU_K_HI "BPKIT_GELU_K_HI"
+    const double GELU_K_LO "BPKIT_GELU_K_LO"
+    const double GELU_C_HI "BPKIT_GELU_C_HI"
+    const double GELU_C_LO "BPKIT_GELU_C_LO"
+
+
+# ---------------------------------------------------------------------------
+# Scalar helpers
+# ---------------------------------------------------------------------------
+
+cdef inline double two_product(double a, double b, double* lo) noexcept nogil:
+    # hi + lo == a * b exactly; fma rounds a * b - hi only once.
+    cdef double hi = a * b
+    lo[0] = fma(a, b, -hi)
+    return hi
+
+
+cdef inline double two_sum(double a, double b, double* err) noexcept nogil:
+    # s + err == a + b exactly (Knuth).
+    cdef double s = a + b
+    cdef double b_virtual = s - a
+    err[0] = (a - (s - b_virtual)) + (b - b_virtual)
+    return s
 
 
 cdef inline double sigmoid(double z) noexcept nogil:
     # exp of a non-positive number only, so no overflow for any finite z.
-    cdef double e
+    cdef double e = exp(-fabs(z))
     if z >= 0:
-        return 1.0 / (1.0 + exp(-z))
-    e = exp(z)
+        return 1.0 / (1.0 + e)
     return e / (1.0 + e)
 
 
@@ -31,16 +83,123 @@ cdef inline double sigmoid_derivative(double z) noexcept nogil:
 
 
 cdef inline double tanh_derivative(double z) noexcept nogil:
-    # 1 - tanh(z)^2 cancels to 0 for |z| > 19; sech^2 written with
-    # e = exp(-2|z|) is 4e / (1 + e)^2 and stays accurate.
-    cdef double e = exp(-2.0 * fabs(z))
-    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+    # 1 - tanh(z)^2 cancels for |z| > 19; sech^2 = 4 e1^2 / (1 + e1^2)^2
+    # with e1 = exp(-|z|), the last e1 applied last (split exponential).
+    cdef double e1 = exp(-fabs(z))
+    cdef double one_plus_e = 1.0 + e1 * e1
+    return (4.0 * e1 / (one_plus_e * one_plus_e)) * e1
 
 
 cdef inline double softplus(double z) noexcept nogil:
     # log(1 + exp(z)) overflows for z > 709; max(z, 0) + log1p(exp(-|z|))
     # is the same function without overflow.
     return (z if z > 0 else 0.0) + log1p(exp(-fabs(z)))
+
+
+cdef inline double sigmoid_half(double v_hi, double v_lo) noexcept nogil:
+    # exp(-|v| / 2) for v = v_hi + v_lo, |v_lo| <= ulp(v_hi)
+    cdef double sign = -1.0 if v_hi < 0 else 1.0
+    return exp(-0.5 * fabs(v_hi)) * (1.0 - 0.5 * sign * v_lo)
+
+
+cdef inline double z_times_sigmoid(double z, double v_hi, double half) noexcept nogil:
+    # z sigmoid(v); for v < 0, z e / (1 + e) with e = half^2, half applied last
+    cdef double one_plus_e = 1.0 + half * half
+    if v_hi < 0:
+        return (z * half / one_plus_e) * half
+    return z / one_plus_e
+
+
+cdef inline double z_times_sigmoid_derivative(
+    double z, double slope, double v_hi, double half,
+) noexcept nogil:
+    # s (1 + z v'(z) (1 - s)) with s = sigmoid(v) and slope = v'(z)
+    cdef double one_plus_e = 1.0 + half * half
+    if v_hi < 0:
+        return (half * (1.0 + z * slope / one_plus_e) / one_plus_e) * half
+    return (1.0 + z * slope * ((half / one_plus_e) * half)) / one_plus_e
+
+
+cdef inline void gaussian_tail(
+    double t, double* tail, double* pdf, double* quarter,
+) noexcept nogil:
+    # Phi(-t) = (tail * quarter) * quarter and phi(t) = (pdf * quarter) * quarter
+    # for 0 <= t <= 40, with t^2 exact as hi + lo (see _stable.gaussian_tail).
+    cdef double lo
+    cdef double hi = two_product(t, t, &lo)
+    cdef double correction = 1.0 - 0.5 * lo
+    quarter[0] = exp(-0.25 * hi)
+    tail[0] = 0.5 * correction * erfcx(t * INV_SQRT2)
+    pdf[0] = INV_SQRT_2PI * correction
+
+
+cdef inline double gelu(double z, bint want_derivative) noexcept nogil:
+    # z Phi(z), or its derivative Phi(z) + z phi(z)
+    cdef double t = fabs(z), tail, pdf, quarter, upper
+    if t > GAUSSIAN_CLAMP:
+        t = GAUSSIAN_CLAMP
+    gaussian_tail(t, &tail, &pdf, &quarter)
+    if z < 0:
+        if want_derivative:
+            return ((tail - t * pdf) * quarter) * quarter
+        return (-t * tail * quarter) * quarter
+    upper = 1.0 - (tail * quarter) * quarter
+    if want_derivative:
+        return upper + (t * pdf * quarter) * quarter
+    return z * upper
+
+
+cdef inline double gelu_tanh(double z, bint want_derivative) noexcept nogil:
+    # z sigmoid(v) with v = K (z + C z^3) as a double-double, or its derivative
+    cdef double zc = z, square_lo, cube_lo, term_lo, w_lo, v_lo
+    cdef double square_hi, cube_hi, term_hi, w_hi, v_hi, half, slope
+    if zc > GELU_TANH_CLAMP:
+        zc = GELU_TANH_CLAMP
+    elif zc < -GELU_TANH_CLAMP:
+        zc = -GELU_TANH_CLAMP
+    square_hi = two_product(zc, zc, &square_lo)
+    cube_hi = two_product(zc, square_hi, &cube_lo)
+    cube_lo = cube_lo + zc * square_lo
+    term_hi = two_product(GELU_C_HI, cube_hi, &term_lo)
+    term_lo = term_lo + (GELU_C_HI * cube_lo + GELU_C_LO * cube_hi)
+    w_hi = two_sum(zc, term_hi, &w_lo)
+    w_lo = w_lo + term_lo
+    v_hi = two_product(GELU_K_HI, w_hi, &v_lo)
+    v_lo = v_lo + (GELU_K_HI * w_lo + GELU_K_LO * w_hi)
+    v_hi = two_sum(v_hi, v_lo, &v_lo)
+    half = sigmoid_half(v_hi, v_lo)
+    if want_derivative:
+        slope = GELU_K_HI * (1.0 + 3.0 * GELU_C_HI * zc * zc)
+        return z_times_sigmoid_derivative(zc, slope, v_hi, half)
+    return z_times_sigmoid(z, v_hi, half)
+
+
+# ---------------------------------------------------------------------------
+# Activations
+# ---------------------------------------------------------------------------
+
+cdef inline void softmax_rows(
+    const floating* z,      # IN  (n_rows * n_cols)
+    floating* a,            # OUT (n_rows * n_cols)
+    Py_ssize_t n_rows,
+    Py_ssize_t n_cols,
+) noexcept nogil:
+    # a = exp(z - max) / sum(exp(z - max)) per row; the exponentials are
+    # recomputed in the second pass so float32 rows keep double sums.
+    cdef Py_ssize_t i, j
+    cdef const floating* row
+    cdef double top, total
+    for i in range(n_rows):
+        row = z + i * n_cols
+        top = row[0]
+        for j in range(1, n_cols):
+            if row[j] > top:
+                top = row[j]
+        total = 0.0
+        for j in range(n_cols):
+            total += exp(<double>row[j] - top)
+        for j in range(n_cols):
+            a[i * n_cols + j] = <floating>(exp(<double>row[j] - top) / total)
 
 
 cdef inline void activate(
@@ -53,10 +212,25 @@ cdef inline void activate(
 ) noexcept nogil:
     """a = f(z) for the activation with the given code."""
     cdef Py_ssize_t i, n = n_rows * n_cols
+    cdef double x
     if code == ACT_RELU:
-        # a = np.maximum(z, 0)
+        # a = np.where(z > 0, z, 0)
         for i in range(n):
             a[i] = z[i] if z[i] > 0 else 0
+    elif code == ACT_LEAKY_RELU:
+        for i in range(n):
+            x = z[i]
+            a[i] = <floating>(x if x > 0 else alpha * x)
+    elif code == ACT_ELU:
+        for i in range(n):
+            x = z[i]
+            a[i] = <floating>(x if x > 0 else alpha * expm1(x))
+    elif code == ACT_GELU:
+        for i in range(n):
+            a[i] = <floating>gelu(z[i], False)
+    elif code == ACT_GELU_TANH:
+        for i in range(n):
+            a[i] = <floating>gelu_tanh(z[i], False)
     elif code == ACT_SIGMOID:
         for i in range(n):
             a[i] = <floating>sigmoid(z[i])
@@ -66,6 +240,12 @@ cdef inline void activate(
     elif code == ACT_SOFTPLUS:
         for i in range(n):
             a[i] = <floating>softplus(z[i])
+    elif code == ACT_SILU:
+        for i in range(n):
+            x = z[i]
+            a[i] = <floating>z_times_sigmoid(x, x, sigmoid_half(x, 0.0))
+    elif code == ACT_SOFTMAX:
+        softmax_rows(z, a, n_rows, n_cols)
     else:
         # ACT_IDENTITY
         for i in range(n):
@@ -75,18 +255,40 @@ cdef inline void activate(
 cdef inline void multiply_by_derivative(
     int code,
     const floating* z,      # IN  (n_rows * n_cols)
+    const floating* a,      # IN  (n_rows * n_cols), f(z); read by softmax only
     floating* delta,        # INOUT (n_rows * n_cols)
     Py_ssize_t n_rows,
     Py_ssize_t n_cols,
     double alpha,
 ) noexcept nogil:
-    """delta *= f'(z), the chain-rule step through the activation."""
-    cdef Py_ssize_t i, n = n_rows * n_cols
+    """delta = dLoss/da -> dLoss/dz, the chain-rule step through the activation.
+
+    Elementwise activations multiply by f'(z). Softmax applies its Jacobian
+    row by row: delta = a * (delta - sum(delta * a)).
+    """
+    cdef Py_ssize_t i, j, n = n_rows * n_cols
+    cdef double x, dot
     if code == ACT_RELU:
         # delta *= (z > 0); relu'(0) = 0 by convention.
         for i in range(n):
             if not z[i] > 0:
                 delta[i] = 0
+    elif code == ACT_LEAKY_RELU:
+        # leaky_relu'(0) = alpha by convention.
+        for i in range(n):
+            if not z[i] > 0:
+                delta[i] = <floating>(delta[i] * alpha)
+    elif code == ACT_ELU:
+        for i in range(n):
+            x = z[i]
+            if not x > 0:
+                delta[i] = <floating>(delta[i] * (alpha * exp(x)))
+    elif code == ACT_GELU:
+        for i in range(n):
+            delta[i] = <floating>(delta[i] * gelu(z[i], True))
+    elif code == ACT_GELU_TANH:
+        for i in range(n):
+            delta[i] = <floating>(delta[i] * gelu_tanh(z[i], True))
     elif code == ACT_SIGMOID:
         for i in range(n):
             delta[i] = <floating>(delta[i] * sigmoid_derivative(z[i]))
@@ -97,8 +299,28 @@ cdef inline void multiply_by_derivative(
         # softplus' = sigmoid
         for i in range(n):
             delta[i] = <floating>(delta[i] * sigmoid(z[i]))
+    elif code == ACT_SILU:
+        for i in range(n):
+            x = z[i]
+            delta[i] = <floating>(
+                delta[i] * z_times_sigmoid_derivative(x, 1.0, x, sigmoid_half(x, 0.0))
+            )
+    elif code == ACT_SOFTMAX:
+        # np: delta = a * (delta - np.sum(delta * a, axis=1, keepdims=True))
+        for i in range(n_rows):
+            dot = 0.0
+            for j in range(n_cols):
+                dot += <double>delta[i * n_cols + j] * a[i * n_cols + j]
+            for j in range(n_cols):
+                delta[i * n_cols + j] = <floating>(
+                    a[i * n_cols + j] * (delta[i * n_cols + j] - dot)
+                )
     # ACT_IDENTITY: the derivative is 1, delta is unchanged.
 
+
+# ---------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------
 
 cdef inline double loss_and_gradient(
     int code,
@@ -111,14 +333,125 @@ cdef inline double loss_and_gradient(
 ) noexcept nogil:
     """Return the loss and write dLoss/dy_pred into grad_out.
 
-    The sum of squares is accumulated in double for float32 data too.
+    ``param`` is huber's delta. Every loss but ssr is a mean over all
+    n = n_rows * n_cols elements. The cross-entropies take probabilities,
+    clipped to [tiny, 1 - epsneg] of the buffer's type so that the loss and
+    its gradient stay finite (see ``_cross_entropy.py``).
     """
     cdef Py_ssize_t i, n = n_rows * n_cols
-    cdef double r, total = 0.0, scale
-    # ssr: sum(r**2), gradient 2 r;  mse: mean(r**2), gradient 2 r / n.
-    scale = 1.0 if code == LOSS_SSR else 1.0 / n
-    for i in range(n):
-        r = <double>y_pred[i] - <double>y_true[i]
-        total += r * r
-        grad_out[i] = <floating>(2.0 * scale * r)
-    return total * scale
+    cdef double r, y, p, total = 0.0
+    cdef double inverse_n = 1.0 / n
+    cdef double low, high
+    if floating is float:
+        low, high = FLT_MIN, 1.0 - 5.9604644775390625e-08
+    else:
+        low, high = DBL_MIN, 1.0 - 1.1102230246251565e-16
+    if code == LOSS_SSR or code == LOSS_MSE:
+        # sum(r**2) with gradient 2 r; mse divides both by n
+        if code == LOSS_SSR:
+            inverse_n = 1.0
+        for i in range(n):
+            r = <double>y_pred[i] - <double>y_true[i]
+            total += r * r
+            grad_out[i] = <floating>(2.0 * r * inverse_n)
+        return total * inverse_n
+    elif code == LOSS_MAE:
+        # mean(|r|), gradient sign(r) / n with sign(0) = 0
+        for i in range(n):
+            r = <double>y_pred[i] - <double>y_true[i]
+            total += fabs(r)
+            grad_out[i] = <floating>(((r > 0) - (r < 0)) * inverse_n)
+        return total * inverse_n
+    elif code == LOSS_HUBER:
+        # r^2 / 2 where |r| <= delta, else delta (|r| - delta / 2); gradient
+        # clip(r, -delta, delta) / n
+        for i in range(n):
+            r = <double>y_pred[i] - <double>y_true[i]
+            if fabs(r) <= param:
+                total += 0.5 * r * r
+                grad_out[i] = <floating>(r * inverse_n)
+            else:
+                total += param * (fabs(r) - 0.5 * param)
+                grad_out[i] = <floating>((param if r > 0 else -param) * inverse_n)
+        return total * inverse_n
+    elif code == LOSS_BINARY_CROSS_ENTROPY:
+        # -mean(y log p + (1 - y) log(1 - p)), gradient (p - y) / (p (1 - p)) / n
+        for i in range(n):
+            y = y_true[i]
+            p = y_pred[i]
+            p = low if p < low else (high if p > high else p)
+            if y != 0:
+                total -= y * log(p)
+            if 1.0 - y != 0:
+                total -= (1.0 - y) * log1p(-p)
+            grad_out[i] = <floating>((p - y) / (p * (1.0 - p)) * inverse_n)
+        return total * inverse_n
+    else:
+        # LOSS_CROSS_ENTROPY: -sum(y log p) / n, gradient -y / p / n
+        for i in range(n):
+            y = y_true[i]
+            p = y_pred[i]
+            p = low if p < low else p
+            if y != 0:
+                total -= y * log(p)
+            grad_out[i] = <floating>(-y / p * inverse_n)
+        return total * inverse_n
+
+
+cdef inline bint is_logits_pair(int activation_code, int loss_code) noexcept nogil:
+    """Whether the output activation and loss are evaluated together from z."""
+    return ((activation_code == ACT_SIGMOID and loss_code == LOSS_BINARY_CROSS_ENTROPY)
+            or (activation_code == ACT_SOFTMAX and loss_code == LOSS_CROSS_ENTROPY))
+
+
+cdef inline double loss_from_logits(
+    int loss_code,
+    const floating* y_true,     # IN  (n_rows * n_cols)
+    const floating* z,          # IN  (n_rows * n_cols), output pre-activations
+    floating* delta_out,        # OUT (n_rows * n_cols), dLoss/dz
+    Py_ssize_t n_rows,
+    Py_ssize_t n_cols,
+) noexcept nogil:
+    """Return a cross-entropy of sigmoid(z) or softmax(z) and write dLoss/dz.
+
+    Both are means over all n = n_rows * n_cols elements of y.
+    binary_cross_entropy: per element softplus(z) - y z, dLoss/dz =
+    (sigmoid(z) - y) / n. cross_entropy: per row sum_j y_j (lse(z) - z_j),
+    with lse the log-sum-exp, and dLoss/dz_j = (p_j sum(y) - y_j) / n, exact
+    for rows of y that do not sum to 1.
+    """
+    cdef Py_ssize_t i, j, n = n_rows * n_cols
+    cdef double x, y, total = 0.0, inverse_n = 1.0 / n
+    cdef double top, sum_exp, log_sum, sum_y
+    cdef const floating* row
+    if loss_code == LOSS_BINARY_CROSS_ENTROPY:
+        for i in range(n):
+            x = z[i]
+            y = y_true[i]
+            # softplus(x) - y x without cancelling max(x, 0) against y x
+            if x >= 0:
+                total += (1.0 - y) * x + log1p(exp(-x))
+            else:
+                total += -y * x + log1p(exp(x))
+            delta_out[i] = <floating>((sigmoid(x) - y) * inverse_n)
+        return total * inverse_n
+    for i in range(n_rows):
+        row = z + i * n_cols
+        top = row[0]
+        for j in range(1, n_cols):
+            if row[j] > top:
+                top = row[j]
+        sum_exp = 0.0
+        sum_y = 0.0
+        for j in range(n_cols):
+            sum_exp += exp(<double>row[j] - top)
+            sum_y += y_true[i * n_cols + j]
+        log_sum = log(sum_exp)
+        for j in range(n_cols):
+            # lse - z_j = (top - z_j) + log(sum_exp), both terms >= 0
+            y = y_true[i * n_cols + j]
+            total += y * ((top - row[j]) + log_sum)
+            delta_out[i * n_cols + j] = <floating>(
+                (exp(<double>row[j] - top) / sum_exp * sum_y - y) * inverse_n
+            )
+    return total * inverse_n
