@@ -13,7 +13,7 @@
 from cython cimport floating
 from libc.float cimport DBL_MIN, FLT_MIN
 from libc.math cimport exp, expm1, fabs, fma, log, log1p, tanh
-from scipy.special.cython_special cimport erfcx
+from scipy.special.cython_special cimport erf, erfcx
 
 from bpkit._typedefs cimport (
     ACT_ELU, ACT_GELU, ACT_GELU_TANH, ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU,
@@ -135,7 +135,13 @@ cdef inline void gaussian_tail(
 
 cdef inline double gelu(double z, bint want_derivative) noexcept nogil:
     # z Phi(z), or its derivative Phi(z) + z phi(z)
-    cdef double t = fabs(z), tail, pdf, quarter, upper
+    cdef double t = fabs(z), tail, pdf, quarter, upper, cdf
+    if t < 1.0:
+        # (1 + erf(z / sqrt 2)) / 2 rounds fewer times than the tail form
+        cdf = 0.5 * (1.0 + erf(z * INV_SQRT2))
+        if want_derivative:
+            return cdf + z * (INV_SQRT_2PI * exp(-0.5 * z * z))
+        return z * cdf
     if t > GAUSSIAN_CLAMP:
         t = GAUSSIAN_CLAMP
     gaussian_tail(t, &tail, &pdf, &quarter)

@@ -8,10 +8,13 @@ evaluated in float64 and rounded once. These classes are registered by
 """
 
 import numpy as np
+from scipy.special import erf
 
 from bpkit import _elementwise as kernels
 from bpkit._base import Activation
 from bpkit._stable import (
+    INV_SQRT2,
+    INV_SQRT_2PI,
     gaussian_tail,
     sigmoid,
     sigmoid_parts,
@@ -23,6 +26,8 @@ from bpkit._stable import (
 # Beyond this |z| the Gaussian tail Phi(-|z|) and the pdf are below the
 # smallest subnormal double (Phi(-38.5) is about 1e-325), so z is clamped to it.
 _GAUSSIAN_CLAMP = 40.0
+# Below this |z| gelu uses erf instead of the Gaussian tail form.
+_GELU_ERF_LIMIT = 1.0
 # gelu's tanh form at |z| >= 30 has |v| > 1900: sigmoid(v) is exactly 0 or 1.
 _GELU_TANH_CLAMP = 30.0
 # 2 sqrt(2 / pi) and 0.044715, each as a double-double (hi + lo).
@@ -231,10 +236,16 @@ def _gelu_exact(z):
     upper = 1.0 - (tail * quarter) * quarter
     value_positive = z * upper
     slope_positive = upper + (t * pdf * quarter) * quarter
-    return (
-        np.where(negative, value_negative, value_positive),
-        np.where(negative, slope_negative, slope_positive),
-    )
+    value = np.where(negative, value_negative, value_positive)
+    slope = np.where(negative, slope_negative, slope_positive)
+    # |z| < 1: Phi(z) = (1 + erf(z / sqrt 2)) / 2 rounds fewer times than the
+    # tail form, and 1 + erf stays above 0.31 there.
+    small = t < _GELU_ERF_LIMIT
+    cdf = 0.5 * (1.0 + erf(z * INV_SQRT2))
+    pdf_small = INV_SQRT_2PI * np.exp(-0.5 * z * z)
+    value = np.where(small, z * cdf, value)
+    slope = np.where(small, cdf + z * pdf_small, slope)
+    return value, slope
 
 
 def _gelu_tanh(z):
