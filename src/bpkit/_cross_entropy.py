@@ -5,12 +5,13 @@ every built-in loss except ``ssr``, so duplicating the data leaves them
 unchanged. For ``cross_entropy`` this is the usual per-row cross-entropy
 divided by n_outputs.
 
-Given probabilities p, ``value`` and ``gradient`` clip p to [tiny, 1 -
-epsneg] of the dtype of y_pred (tiny = 2.2e-308 and epsneg = 1.1e-16 in
-float64; 1.2e-38 and 6.0e-8 in float32). The clip changes only p = 0, p = 1
-and subnormal p, where log(p) or log(1 - p) would be infinite, and it keeps
-the gradient finite for targets in [0, 1]. A term whose weight y or 1 - y
-is 0 counts as 0, so p = 0 with y = 0 costs nothing.
+Given probabilities p, ``value`` and ``gradient`` use max(p, tiny) inside
+log(p) and min(p, 1 - epsneg) inside log(1 - p), with tiny and epsneg of
+the dtype of y_pred (2.2e-308 and 1.1e-16 in float64; 1.2e-38 and 6.0e-8 in
+float32). The clip changes only p = 0, p = 1 and subnormal p, where a log
+would be infinite, and it keeps the gradient finite for targets in [0, 1];
+at a clipped p the gradient is the formula's value there. A term whose
+weight y or 1 - y is 0 counts as 0, so p = 0 with y = 0 costs nothing.
 
 A network whose output activation is sigmoid (with binary_cross_entropy) or
 softmax (with cross_entropy) never goes through probabilities: it uses
@@ -29,12 +30,17 @@ from bpkit._stable import sigmoid, working_dtype
 
 
 def _probabilities(y_true, y_pred):
-    """Return (y, p clipped, dtype of the gradient, 1 / N), all in float64."""
+    """Return (y, p_low, p_high, dtype of the gradient, 1 / N), all in float64.
+
+    p_low = max(p, tiny) is the p inside log(p) and p_high = min(p, 1 -
+    epsneg) the p inside log(1 - p), with tiny and epsneg of the dtype.
+    """
     p, dtype = working_dtype(y_pred)
     info = np.finfo(dtype)
-    p = np.clip(p, float(info.tiny), 1.0 - float(info.epsneg))
+    p_low = np.maximum(p, float(info.tiny))
+    p_high = np.minimum(p, 1.0 - float(info.epsneg))
     y = np.asarray(y_true, dtype=np.float64)
-    return y, p, dtype, 1.0 / max(p.size, 1)
+    return y, p_low, p_high, dtype, 1.0 / max(p.size, 1)
 
 
 class BinaryCrossEntropy(Loss):
@@ -57,12 +63,14 @@ class BinaryCrossEntropy(Loss):
     _kernel = kernels.LOSS_BINARY_CROSS_ENTROPY
 
     def value(self, y_true, y_pred):
-        y, p, _, inverse_n = _probabilities(y_true, y_pred)
-        return float(-np.sum(xlogy(y, p) + xlog1py(1.0 - y, -p)) * inverse_n)
+        y, p_low, p_high, _, inverse_n = _probabilities(y_true, y_pred)
+        return float(-np.sum(xlogy(y, p_low) + xlog1py(1.0 - y, -p_high)) * inverse_n)
 
     def gradient(self, y_true, y_pred):
-        y, p, dtype, inverse_n = _probabilities(y_true, y_pred)
-        return ((p - y) / (p * (1.0 - p)) * inverse_n).astype(dtype)
+        # -y / p + (1 - y) / (1 - p), written without the cancellation at p = y
+        y, p_low, p_high, dtype, inverse_n = _probabilities(y_true, y_pred)
+        p = np.minimum(p_low, p_high)
+        return ((p - y) / (p_low * (1.0 - p_high)) * inverse_n).astype(dtype)
 
 
 class CrossEntropy(Loss):
@@ -85,12 +93,12 @@ class CrossEntropy(Loss):
     _kernel = kernels.LOSS_CROSS_ENTROPY
 
     def value(self, y_true, y_pred):
-        y, p, _, inverse_n = _probabilities(y_true, y_pred)
-        return float(-np.sum(xlogy(y, p)) * inverse_n)
+        y, p_low, _, _, inverse_n = _probabilities(y_true, y_pred)
+        return float(-np.sum(xlogy(y, p_low)) * inverse_n)
 
     def gradient(self, y_true, y_pred):
-        y, p, dtype, inverse_n = _probabilities(y_true, y_pred)
-        return (-y / p * inverse_n).astype(dtype)
+        y, p_low, _, dtype, inverse_n = _probabilities(y_true, y_pred)
+        return (-y / p_low * inverse_n).astype(dtype)
 
 
 def is_logits_pair(activation, loss):

@@ -341,11 +341,12 @@ cdef inline double loss_and_gradient(
 
     ``param`` is huber's delta. Every loss but ssr is a mean over all
     n = n_rows * n_cols elements. The cross-entropies take probabilities,
-    clipped to [tiny, 1 - epsneg] of the buffer's type so that the loss and
-    its gradient stay finite (see ``_cross_entropy.py``).
+    clipped to tiny inside log(p) and to 1 - epsneg inside log(1 - p), of the
+    buffer's type, so that the loss and its gradient stay finite (see
+    ``_cross_entropy.py``).
     """
     cdef Py_ssize_t i, n = n_rows * n_cols
-    cdef double r, y, p, total = 0.0
+    cdef double r, y, p, p_low, p_high, total = 0.0
     cdef double inverse_n = 1.0 / n
     cdef double low, high
     if floating is float:
@@ -382,25 +383,28 @@ cdef inline double loss_and_gradient(
         return total * inverse_n
     elif code == LOSS_BINARY_CROSS_ENTROPY:
         # -mean(y log p + (1 - y) log(1 - p)), gradient (p - y) / (p (1 - p)) / n
+        # with p clipped to low inside log(p) and to high inside log(1 - p)
         for i in range(n):
             y = y_true[i]
             p = y_pred[i]
-            p = low if p < low else (high if p > high else p)
+            p_low = low if p < low else p
+            p_high = high if p > high else p
             if y != 0:
-                total -= y * log(p)
+                total -= y * log(p_low)
             if 1.0 - y != 0:
-                total -= (1.0 - y) * log1p(-p)
-            grad_out[i] = <floating>((p - y) / (p * (1.0 - p)) * inverse_n)
+                total -= (1.0 - y) * log1p(-p_high)
+            p = p_low if p_low < p_high else p_high
+            grad_out[i] = <floating>((p - y) / (p_low * (1.0 - p_high)) * inverse_n)
         return total * inverse_n
     else:
         # LOSS_CROSS_ENTROPY: -sum(y log p) / n, gradient -y / p / n
         for i in range(n):
             y = y_true[i]
-            p = y_pred[i]
-            p = low if p < low else p
+            p_low = y_pred[i]
+            p_low = low if p_low < low else p_low
             if y != 0:
-                total -= y * log(p)
-            grad_out[i] = <floating>(-y / p * inverse_n)
+                total -= y * log(p_low)
+            grad_out[i] = <floating>(-y / p_low * inverse_n)
         return total * inverse_n
 
 
