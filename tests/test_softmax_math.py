@@ -57,12 +57,19 @@ class TestSoftmax:
 
     def test_jacobian_within_4_ulps(self, row_id, dtype):
         z = np.array([ROWS[row_id]], dtype=dtype)
-        jacobian = bpkit.get_activation("softmax").derivative(z)
+        jacobian = bpkit.get_activation("softmax").jacobian(z)
         expected = np.array([[[float(v) for v in r] for r in jacobian_reference(z[0])]])
         assert jacobian.shape == (1, z.shape[1], z.shape[1])
         assert np.all(np.isfinite(jacobian))
         bound = 4 if dtype == np.float64 else 1
         assert ulp_distance(jacobian, expected, dtype).max() <= bound
+
+    def test_derivative_is_jacobian_diagonal(self, row_id, dtype):
+        z = np.array([ROWS[row_id]], dtype=dtype)
+        f = bpkit.get_activation("softmax")
+        diagonal = f.derivative(z)
+        assert diagonal.shape == z.shape
+        np.testing.assert_array_equal(diagonal[0], np.diagonal(f.jacobian(z)[0]))
 
     def test_vjp_equals_exact_product(self, row_id, dtype):
         z = np.array([ROWS[row_id]], dtype=dtype)

@@ -60,6 +60,9 @@ class BinaryCrossEntropy(Loss):
     )
     latex_derivative = r"\frac{1}{N}\,\frac{\hat{y}_i - y_i}{\hat{y}_i\left(1 - \hat{y}_i\right)}"
     reduction = "mean"
+    #: targets and probabilities lie in [0, 1]
+    y_true_domain = (0.0, 1.0)
+    y_pred_domain = (0.0, 1.0)
     _kernel = kernels.LOSS_BINARY_CROSS_ENTROPY
 
     def value(self, y_true, y_pred):
@@ -90,6 +93,9 @@ class CrossEntropy(Loss):
     latex = r"-\frac{1}{N} \sum_i y_i \log \hat{y}_i"
     latex_derivative = r"-\frac{1}{N}\,\frac{y_i}{\hat{y}_i}"
     reduction = "mean"
+    #: targets and probabilities lie in [0, 1]
+    y_true_domain = (0.0, 1.0)
+    y_pred_domain = (0.0, 1.0)
     _kernel = kernels.LOSS_CROSS_ENTROPY
 
     def value(self, y_true, y_pred):

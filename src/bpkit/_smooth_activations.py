@@ -241,10 +241,11 @@ def _gelu_exact(z):
     # |z| < 1: Phi(z) = (1 + erf(z / sqrt 2)) / 2 rounds fewer times than the
     # tail form, and 1 + erf stays above 0.31 there.
     small = t < _GELU_ERF_LIMIT
-    cdf = 0.5 * (1.0 + erf(z * INV_SQRT2))
-    pdf_small = INV_SQRT_2PI * np.exp(-0.5 * z * z)
-    value = np.where(small, z * cdf, value)
-    slope = np.where(small, cdf + z * pdf_small, slope)
+    z_small = np.where(small, z, 0.0)
+    cdf = 0.5 * (1.0 + erf(z_small * INV_SQRT2))
+    pdf_small = INV_SQRT_2PI * np.exp(-0.5 * z_small * z_small)
+    value = np.where(small, z_small * cdf, value)
+    slope = np.where(small, cdf + z_small * pdf_small, slope)
     return value, slope
 
 

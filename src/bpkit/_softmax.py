@@ -8,9 +8,22 @@ from bpkit._stable import working_dtype
 
 
 def _shifted_exponentials(z64):
-    """Return exp(z - max(z)) along the last axis and its sum (keepdims)."""
-    shifted = np.exp(z64 - np.max(z64, axis=-1, keepdims=True))
+    """Return exp(z - max(z)) along the last axis and its sum (keepdims).
+
+    z - max(z) overflows to -inf only when a row spans more than the double
+    range (about 1.8e308), and exp(-inf) = 0 is then the correct limit.
+    """
+    with np.errstate(over="ignore"):
+        shifted = np.exp(z64 - np.max(z64, axis=-1, keepdims=True))
     return shifted, np.sum(shifted, axis=-1, keepdims=True)
+
+
+def _others(shifted, total):
+    """Return 1 - p_i as (sum of the other exponentials) / total, without cancelling."""
+    others = np.empty_like(shifted)
+    for i in range(shifted.shape[-1]):
+        others[..., i] = np.sum(np.delete(shifted, i, axis=-1), axis=-1)
+    return others / total
 
 
 class Softmax(Activation):
@@ -24,9 +37,11 @@ class Softmax(Activation):
     -----
     Softmax is not elementwise (``elementwise = False``): output i depends on
     every z_j of its row. Its Jacobian is ``J_ij = p_i (delta_ij - p_j)`` with
-    p = f(z). :meth:`derivative` returns that Jacobian for each row, and
-    :meth:`vjp` the chain-rule step ``g @ J``, which is what backpropagation
-    needs and costs O(n) per row instead of O(n^2).
+    p = f(z). :meth:`derivative` returns the diagonal p_i (1 - p_i), the
+    shape of z, as the plugin contract asks of a non-elementwise activation;
+    :meth:`jacobian` returns the full matrix of each row, and :meth:`vjp` the
+    chain-rule step ``g @ J``, which is what backpropagation uses and costs
+    O(n) per row instead of O(n^2).
 
     Subtracting the row maximum before exp gives the same p without
     overflow, and the largest shifted exponential is exactly 1, so the sum
@@ -60,6 +75,27 @@ class Softmax(Activation):
         return (shifted / total).astype(dtype)
 
     def derivative(self, z):
+        """Return the diagonal of each row's Jacobian, dp_i / dz_i = p_i (1 - p_i).
+
+        Parameters
+        ----------
+        z : ndarray of shape (..., n_units)
+
+        Returns
+        -------
+        ndarray of shape (..., n_units), the dtype of ``z``
+
+        Notes
+        -----
+        This is the whole derivative only for one unit. Backpropagation
+        needs the off-diagonal entries -p_i p_j too: use :meth:`vjp`, or
+        :meth:`jacobian` for the full matrix.
+        """
+        z64, dtype = working_dtype(z)
+        shifted, total = _shifted_exponentials(z64)
+        return (shifted / total * _others(shifted, total)).astype(dtype)
+
+    def jacobian(self, z):
         """Return the Jacobian ``J[..., i, j] = dp_i / dz_j`` of each row.
 
         Parameters
@@ -73,16 +109,10 @@ class Softmax(Activation):
         z64, dtype = working_dtype(z)
         shifted, total = _shifted_exponentials(z64)
         p = shifted / total
-        # off the diagonal: -p_i p_j; on it: p_i (1 - p_i) with
-        # 1 - p_i = (sum of the other exponentials) / total
+        # off the diagonal: -p_i p_j; on it: p_i (1 - p_i)
         jacobian = -p[..., :, None] * p[..., None, :]
-        n = z64.shape[-1]
-        others = np.empty_like(p)
-        for i in range(n):
-            others[..., i] = np.sum(np.delete(shifted, i, axis=-1), axis=-1)
-        others /= total
-        diagonal = np.arange(n)
-        jacobian[..., diagonal, diagonal] = p * others
+        diagonal = np.arange(z64.shape[-1])
+        jacobian[..., diagonal, diagonal] = p * _others(shifted, total)
         return jacobian.astype(dtype)
 
     def vjp(self, z, grad_output):
