@@ -1,9 +1,9 @@
 """Values and derivatives of the built-in activations against mpmath.
 
 Every elementwise built-in is evaluated on a grid of float64 and float32
-inputs (0, the kinks, subnormals, tiny, moderate and huge magnitudes of both
-signs, plus a dense sweep) and compared with an exact mpmath reference at 50
-digits, rounded to the dtype. Bounds are in ulps of the dtype. float32 input
+inputs: 0, the kinks, subnormals, tiny, moderate and huge magnitudes of both
+signs, and a dense sweep. Each result is compared with an exact mpmath
+reference at 50 digits, rounded to the dtype. Bounds are in ulps of the dtype. float32 input
 is evaluated in float64 and rounded once, so every float32 bound is 1 ulp.
 """
 
@@ -272,3 +272,40 @@ def test_latex_is_well_formed(name, params):
     f = bpkit.get_activation(name, **params)
     assert f.latex and _latex_is_balanced(f.latex)
     assert f.latex_derivative and _latex_is_balanced(f.latex_derivative)
+
+
+EXTREMES = {
+    np.float64: [1.7e308, 1e300, 746.0, 5e-324, 0.0],
+    np.float32: [3e38, 89.0, 1e-45, 0.0],
+}
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "name, params", ALL_BUILTINS + [("softmax", {})], ids=BUILTIN_IDS + ["softmax"]
+)
+def test_finite_without_warnings_at_extremes(name, params, dtype):
+    points = np.array(EXTREMES[dtype], dtype=dtype)
+    z = np.concatenate([points, -points]).reshape(2, -1)
+    f = bpkit.get_activation(name, **params)
+    assert np.all(np.isfinite(f.value(z)))
+    assert np.all(np.isfinite(f.derivative(z)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "name, params", ALL_BUILTINS + [("softmax", {})], ids=BUILTIN_IDS + ["softmax"]
+)
+def test_c_kernel_finite_at_extremes(name, params, dtype):
+    from bpkit import _elementwise
+
+    points = np.array(EXTREMES[dtype], dtype=dtype)
+    z = np.concatenate([points, -points]).reshape(2, -1)
+    f = bpkit.get_activation(name, **params)
+    a = np.empty_like(z)
+    _elementwise.activation_values(f._kernel, z, a, params.get("alpha", 0.0))
+    delta = np.ones_like(z)
+    _elementwise.activation_derivatives(f._kernel, z, a, delta, params.get("alpha", 0.0))
+    assert np.all(np.isfinite(a))
+    assert np.all(np.isfinite(delta))

@@ -24,8 +24,6 @@ from scipy.special import xlog1py, xlogy
 
 from bpkit import _elementwise as kernels
 from bpkit._base import Loss
-from bpkit._smooth_activations import Sigmoid
-from bpkit._softmax import Softmax
 from bpkit._stable import sigmoid, working_dtype
 
 
@@ -110,11 +108,14 @@ class CrossEntropy(Loss):
 def is_logits_pair(activation, loss):
     """Return whether a network evaluates this output activation and loss from z.
 
-    True for a built-in sigmoid with binary_cross_entropy and a built-in
-    softmax with cross_entropy, the pairs that the compiled core fuses.
+    True for sigmoid with binary_cross_entropy and softmax with
+    cross_entropy. The test reads the kernel codes, exactly as the compiled
+    core does, so both paths always pick the same formula.
     """
-    return (type(activation) is Sigmoid and type(loss) is BinaryCrossEntropy) or (
-        type(activation) is Softmax and type(loss) is CrossEntropy
+    codes = (activation._kernel, loss._kernel)
+    return codes in (
+        (kernels.ACT_SIGMOID, kernels.LOSS_BINARY_CROSS_ENTROPY),
+        (kernels.ACT_SOFTMAX, kernels.LOSS_CROSS_ENTROPY),
     )
 
 

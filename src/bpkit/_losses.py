@@ -4,8 +4,8 @@ Symbols: the residual is r = y_pred - y_true, taken over every element of
 arrays of shape (n_samples, n_outputs), and N is the number of elements,
 n_samples * n_outputs. ``ssr`` sums; every other built-in averages over all
 N elements, so duplicating the data leaves it unchanged. Values are summed
-in float64 and returned as a Python float; gradients have the dtype of
-y_pred (float32 ones are computed in float64 and rounded once). The
+in float64 and returned as a Python float. Gradients have the dtype of
+y_pred, and float32 ones are computed in float64 and rounded once. The
 cross-entropies live in ``_cross_entropy.py``.
 """
 

@@ -38,7 +38,7 @@ class Softmax(Activation):
     Softmax is not elementwise (``elementwise = False``): output i depends on
     every z_j of its row. Its Jacobian is ``J_ij = p_i (delta_ij - p_j)`` with
     p = f(z). :meth:`derivative` returns the diagonal p_i (1 - p_i), the
-    shape of z, as the plugin contract asks of a non-elementwise activation;
+    shape of z, as the plugin contract requires of a non-elementwise activation;
     :meth:`jacobian` returns the full matrix of each row, and :meth:`vjp` the
     chain-rule step ``g @ J``, which is what backpropagation uses and costs
     O(n) per row instead of O(n^2).

@@ -1,6 +1,6 @@
 """Floating-point helpers shared by the built-in activations and losses.
 
-Every helper takes and returns float64 arrays. The built-ins evaluate float32
+The arithmetic helpers take and return float64 arrays. The built-ins evaluate float32
 input in float64 and round the result once, so float32 results are within
 about one ulp of the exact value. The C kernels in ``_kernels.pxd`` use the
 same formulas in the same order, so both paths agree to an ulp or two.
@@ -88,16 +88,17 @@ def sigmoid_parts(v_hi, v_lo=0.0):
 
 
 def gaussian_tail(t):
-    """Return ``(Phi(-t), phi(t))`` for t >= 0, Phi and phi the normal cdf and pdf.
+    """Return ``(tail_factor, pdf_factor, quarter)`` for the normal tail at t >= 0.
 
-    ``t`` must already be clamped to at most 40, where both underflow to 0.
+    With Phi and phi the standard normal cdf and pdf, ``Phi(-t) =
+    (tail_factor * quarter) * quarter`` and ``phi(t) = (pdf_factor * quarter)
+    * quarter``. The split lets callers fold their own factors in before the
+    final rounding. ``t`` must already be clamped to at most 40, where both
+    underflow to 0.
+
     Phi(-t) = exp(-t**2/2) erfcx(t/sqrt 2) / 2, with t**2 taken as an exact
-    double-double and the exponential split; erfcx (scipy.special) is well
-    conditioned, unlike erfc, whose argument rounding costs t**2 ulps.
-    Returns the two factors in split form: ``(tail_factor, pdf_factor,
-    quarter)`` with ``Phi(-t) = (tail_factor * quarter) * quarter`` and
-    ``phi(t) = (pdf_factor * quarter) * quarter``, so that callers can fold
-    their own factors in before the final rounding.
+    double-double. erfcx (scipy.special) is well conditioned, unlike erfc,
+    whose argument rounding costs about t**2 ulps.
     """
     from scipy.special import erfcx
 
