@@ -233,3 +233,19 @@ def test_parameters_of_objects_reach_kernels():
                               rtol=1e-12)
     assert_close_to_reference(network.gradients(X, Y), central_differences(network, X, Y),
                               rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "output, loss",
+    [("sigmoid", "binary_cross_entropy"), ("softmax", "cross_entropy")],
+    ids=["sigmoid-bce", "softmax-ce"],
+)
+def test_fit_from_logits_lowers_loss(output, loss):
+    X, _ = make_data(n_rows=20)
+    Y = np.zeros((20, 2))
+    Y[np.arange(20), (X[:, 0] > 0).astype(int)] = 1.0
+    network = make_network("tanh", output, loss)
+    before = network.loss(X, Y)
+    history = network.fit(X, Y, learning_rate=0.5, epochs=200)
+    assert network.loss(X, Y) < 0.5 * before
+    assert np.all(np.isfinite(history.loss))

@@ -152,7 +152,7 @@ def loss_from_logits(loss, y_true, z):
     z64, dtype = working_dtype(z)
     y = np.asarray(y_true, dtype=np.float64)
     inverse_n = 1.0 / max(z64.size, 1)
-    if isinstance(loss, BinaryCrossEntropy):
+    if loss._kernel == kernels.LOSS_BINARY_CROSS_ENTROPY:
         per_element = np.where(z64 >= 0, (1.0 - y) * z64, -y * z64) + np.log1p(
             np.exp(-np.abs(z64))
         )
