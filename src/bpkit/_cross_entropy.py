@@ -148,6 +148,10 @@ def loss_from_logits(loss, y_true, z):
     y_j ((m - z_j) + log(sum)), a sum of non-negative terms; dLoss/dz_j =
     (p_j sum_k y_k - y_j) / N with p = softmax(z), which is the exact
     derivative also when sum_k y_k != 1.
+
+    NOTE: a row whose logits span more than the float64 range (max - min
+    above about 1.8e308) makes m - z_j overflow, and a loss with a positive
+    weight on that logit is then inf, the exact value rounded.
     """
     z64, dtype = working_dtype(z)
     y = np.asarray(y_true, dtype=np.float64)

@@ -7,6 +7,11 @@ N elements, so duplicating the data leaves it unchanged. Values are summed
 in float64 and returned as a Python float. Gradients have the dtype of
 y_pred, and float32 ones are computed in float64 and rounded once. The
 cross-entropies live in ``_cross_entropy.py``.
+
+NOTE: ssr and mse overflow to inf once the exact sum of r^2 exceeds the
+float64 range (|r| above about 1.3e154), and a float32 gradient 2r overflows
+for |r| above about 1.7e38. Those are the exact results rounded, not an
+instability, and training reports them as divergence.
 """
 
 import numpy as np
