@@ -309,3 +309,17 @@ def test_c_kernel_finite_at_extremes(name, params, dtype):
     _elementwise.activation_derivatives(f._kernel, z, a, delta, params.get("alpha", 0.0))
     assert np.all(np.isfinite(a))
     assert np.all(np.isfinite(delta))
+
+
+@pytest.mark.parametrize(
+    "name, params", ALL_BUILTINS + [("softmax", {})], ids=BUILTIN_IDS + ["softmax"]
+)
+def test_strided_read_only_input(name, params):
+    f = bpkit.get_activation(name, **params)
+    base = np.linspace(-5.0, 5.0, 48).reshape(6, 8)
+    view = base[::2, ::2]
+    view.flags.writeable = False
+    contiguous = np.ascontiguousarray(view)
+    np.testing.assert_array_equal(f.value(view), f.value(contiguous))
+    np.testing.assert_array_equal(f.derivative(view), f.derivative(contiguous))
+    assert np.array_equal(base, np.linspace(-5.0, 5.0, 48).reshape(6, 8))
