@@ -130,6 +130,13 @@ class TestOutputAndLoss:
                                             network.loss_function, X, Y, zs, outputs)
         assert network.loss(X, Y) == pytest.approx(expected, rel=1e-12)
 
+    def test_float32_gradients_close_to_reference(self, output, loss, params):
+        network = make_network("tanh", output, bpkit.get_loss(loss, **params),
+                               dtype="float32")
+        X, Y = make_data()
+        assert_close_to_reference(network.gradients(X, Y),
+                                  reference.gradients(network, X, Y), rtol=1e-5)
+
     def test_gradients_repeat_exactly(self, output, loss, params):
         network = make_network("tanh", output, bpkit.get_loss(loss, **params))
         X, Y = make_data()
