@@ -173,7 +173,8 @@ class GELU(Activation):
     z << 0 because the rounding of the argument is amplified by the tail.
     bpkit writes Phi(-t) = exp(-t^2/2) erfcx(t / sqrt 2) / 2 for t = |z|
     with t^2 as an exact double-double and erfcx well conditioned, and uses
-    Phi(z) = 1 - Phi(-z) for z >= 0. f'(z) = Phi(z) + z phi(z), with phi
+    Phi(z) = 1 - Phi(-z) for z >= 0. For |z| < 1, where the argument error
+    is small, Phi(z) = (1 + erf(z / sqrt 2)) / 2 rounds fewer times. f'(z) = Phi(z) + z phi(z), with phi
     the normal pdf, is formed the same way; it has a simple zero near
     z = -0.7518, where no formula keeps relative accuracy.
 
