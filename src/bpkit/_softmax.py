@@ -19,10 +19,17 @@ def _shifted_exponentials(z64):
 
 
 def _others(shifted, total):
-    """Return 1 - p_i as (sum of the other exponentials) / total, without cancelling."""
-    others = np.empty_like(shifted)
-    for i in range(shifted.shape[-1]):
-        others[..., i] = np.sum(np.delete(shifted, i, axis=-1), axis=-1)
+    """Return 1 - p_i as (sum of the other exponentials) / total, without cancelling.
+
+    total - shifted_i is accurate wherever shifted_i <= total / 2, which holds
+    for every entry but the row maximum (its shifted value is exactly 1). For
+    the maximum the other exponentials are summed directly.
+    """
+    others = total - shifted
+    top = np.argmax(shifted, axis=-1)[..., None]
+    columns = np.arange(shifted.shape[-1])
+    without_top = np.sum(np.where(columns == top, 0.0, shifted), axis=-1, keepdims=True)
+    others = np.where(columns == top, without_top, others)
     return others / total
 
 
