@@ -232,6 +232,28 @@ class TestPluginBridgeVjp:
                                   rtol=1e-12)
 
 
+class RowMeanWithoutVjp(Activation):
+    """A non-elementwise plugin that forgets to implement vjp."""
+
+    name = "row_mean"
+    latex = r"\bar{z}"
+    latex_derivative = r"1 / n"
+    elementwise = False
+
+    def value(self, z):
+        return np.repeat(z.mean(axis=1, keepdims=True), z.shape[1], axis=1)
+
+    def derivative(self, z):
+        return np.full_like(z, 1.0 / z.shape[1])
+
+
+def test_non_elementwise_plugin_without_vjp_raises():
+    network = make_network("tanh", RowMeanWithoutVjp(), "mse")
+    X, Y = make_data()
+    with pytest.raises(bpkit.PluginError, match="must implement vjp"):
+        network.gradients(X, Y)
+
+
 def test_parameters_of_objects_reach_kernels():
     X, Y = make_data()
     network = make_network(bpkit.get_activation("leaky_relu", alpha=0.3), "identity",
