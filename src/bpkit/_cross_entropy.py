@@ -8,8 +8,8 @@ divided by n_outputs.
 Given probabilities p, ``value`` and ``gradient`` use max(p, tiny) inside
 log(p) and min(p, 1 - epsneg) inside log(1 - p), with tiny and epsneg of
 the dtype of y_pred (2.2e-308 and 1.1e-16 in float64; 1.2e-38 and 6.0e-8 in
-float32). The clip changes only p = 0, p = 1 and subnormal p, where a log
-would be infinite, and it keeps the gradient finite for targets in [0, 1];
+float32). The clip changes only p <= 0, p >= 1 and subnormal p, where a log
+would be infinite or undefined, and it keeps the gradient finite for targets in [0, 1];
 at a clipped p the gradient is the formula's value there. A term whose
 weight y or 1 - y is 0 counts as 0, so p = 0 with y = 0 costs nothing.
 
