@@ -8,9 +8,17 @@ Activations and losses come from a pluggy registry; see :mod:`bpkit.hookspecs`.
 import logging
 
 from bpkit._base import Activation, Loss
-from bpkit._exceptions import BpkitWarning, DivergenceWarning, PluginError
+from bpkit._exceptions import (
+    BpkitWarning,
+    DivergenceWarning,
+    MissingPluginError,
+    ModelFileError,
+    PluginError,
+    ProvenanceWarning,
+)
 from bpkit._history import History
 from bpkit._network import Network
+from bpkit._persistence import load
 from bpkit._registry import (
     get_activation,
     get_loss,
@@ -31,13 +39,17 @@ __all__ = sorted([
     "DivergenceWarning",
     "History",
     "Loss",
+    "MissingPluginError",
+    "ModelFileError",
     "Network",
     "PluginError",
+    "ProvenanceWarning",
     "get_activation",
     "get_loss",
     "hookimpl",
     "list_activations",
     "list_losses",
+    "load",
     "register_plugin",
     "unregister_plugin",
 ])
