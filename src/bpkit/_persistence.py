@@ -183,6 +183,11 @@ def load(path):
     return network
 
 
+def read_header(path):
+    """Return the checked header of a model file, without needing its plugins."""
+    return _read_file(_check_path(path))[0]
+
+
 def _read_file(path):
     """Return the checked (header, parameters) of a model file."""
     if not zipfile.is_zipfile(path):
