@@ -98,7 +98,7 @@ class PluginBridge:
         if inputs_finite and not np.all(np.isfinite(result)):
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(result))[0])
             raise PluginError(
-                f"{plugin_context(plugin, method)} returned {result[bad]!r} at "
+                f"{plugin_context(plugin, method)} returned {float(result[bad])!r} at "
                 f"index {bad} for finite input; it must return finite values for "
                 "every finite input"
             )
@@ -127,10 +127,13 @@ class PluginBridge:
         activation = self.activations[layer]
         z = self.workspace.z(layer)
         finite = bool(np.all(np.isfinite(z)))
-        derivative = self._call(activation, "derivative", z)
-        self.workspace.delta_view(half, layer)[...] *= self._checked(
-            activation, "derivative", derivative, z, finite
+        derivative = self._checked(
+            activation, "derivative", self._call(activation, "derivative", z), z, finite
         )
+        # The compiled kernels overflow to infinity silently and the training
+        # loop reports divergence; so does this product.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.workspace.delta_view(half, layer)[...] *= derivative
 
     def loss(self):
         """Return the plugin loss and write dLoss/da_L into the first delta half."""

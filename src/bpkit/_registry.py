@@ -143,9 +143,22 @@ class Registry:
         return count
 
     def register(self, plugin, name=None):
-        """Register a plugin object or module; return its name."""
+        """Register a plugin object or module; return its name.
+
+        Raises PluginError, and leaves the plugin unregistered, if it
+        implements a ``bpkit_`` hook that bpkit does not define.
+        """
         with self._lock:
-            name = self.manager.register(plugin, name=name)
+            manager = self.manager
+            name = manager.register(plugin, name=name)
+            try:
+                manager.check_pending()
+            except pluggy.PluginValidationError as exc:
+                manager.unregister(plugin)
+                raise PluginError(
+                    f"plugin {name!r} implements a hook that bpkit does not define: "
+                    f"{exc}. Check the spelling against bpkit.hookspecs."
+                ) from exc
             self._tables = None
             return name
 
