@@ -7,16 +7,20 @@ exactly two members:
     A uint8 array holding UTF-8 JSON: the format name ``"bpkit-model"``, the
     format version, the layer sizes, the dtype, the hidden activation, the
     output activation and the loss (each with its name, parameters, plugin and
-    package), the parameter names in storage order and the SHA-256 of the
-    parameter bytes.
+    package) and the parameter names in storage order.
 ``parameters``
     The flat parameter vector in the network's dtype, in storage order.
+
+The zip archive's comment holds ``bpkit-sha256:`` and the SHA-256 of the
+whole file as written with an empty comment, so a change to any byte, or a
+truncation, is detected before anything is read.
 
 Nothing in the file is ever unpickled: :func:`load` reads it with
 ``allow_pickle=False`` and checks every field before it builds a network.
 """
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -35,6 +39,13 @@ logger = logging.getLogger("bpkit")
 FORMAT_NAME = "bpkit-model"
 FORMAT_VERSION = 1
 _MEMBERS = ("header", "parameters")
+_CHECKSUM_PREFIX = b"bpkit-sha256:"
+_CHECKSUM_LENGTH = len(_CHECKSUM_PREFIX) + 64
+# The end-of-central-directory record closes every zip file: a 4-byte
+# signature, 16 bytes of counts and offsets, then the comment length and
+# the comment.
+_END_SIGNATURE = b"PK\x05\x06"
+_END_SIZE = 22
 _ROLES = (("activation", "activation"), ("output_activation", "activation"),
           ("loss", "loss"))
 
@@ -70,10 +81,10 @@ def save_network(network, path):
             _check_json_params(provenance[role], role)
         header[role] = provenance[role]
     parameters = np.ascontiguousarray(network._params)
-    header["parameters_sha256"] = hashlib.sha256(parameters.tobytes()).hexdigest()
     header_bytes = np.frombuffer(
         json.dumps(header, allow_nan=False, sort_keys=True).encode("utf-8"), dtype=np.uint8
     )
+    data = _with_checksum(header_bytes, parameters)
 
     # write to a temporary file in the same directory, then rename over path
     directory = os.path.dirname(os.path.abspath(path))
@@ -82,7 +93,7 @@ def save_network(network, path):
     )
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, header=header_bytes, parameters=parameters)
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         # mkstemp creates the file readable by its owner only; give the model
@@ -95,6 +106,39 @@ def save_network(network, path):
             os.unlink(temporary)
         raise
     logger.debug("saved %r to %s", network, path)
+
+
+def _with_checksum(header_bytes, parameters):
+    """Return the bytes of the archive, its SHA-256 stored as the zip comment."""
+    buffer = io.BytesIO()
+    np.savez(buffer, header=header_bytes, parameters=parameters)
+    plain = buffer.getvalue()
+    if plain[-_END_SIZE:-_END_SIZE + 4] != _END_SIGNATURE or plain[-2:] != b"\x00\x00":
+        raise AssertionError("numpy.savez wrote an archive without a plain end record")
+    comment = _CHECKSUM_PREFIX + hashlib.sha256(plain).hexdigest().encode("ascii")
+    return plain[:-2] + len(comment).to_bytes(2, "little") + comment
+
+
+def _verify_checksum(data):
+    """Return True if ``data`` ends with a valid bpkit checksum, False if it has none.
+
+    Raises ModelFileError if the checksum is present but does not match.
+    """
+    comment = data[-_CHECKSUM_LENGTH:]
+    end = len(data) - _CHECKSUM_LENGTH - _END_SIZE
+    if not comment.startswith(_CHECKSUM_PREFIX) or end < 0 or data[
+        end:end + 4
+    ] != _END_SIGNATURE:
+        return False
+    if data[-_CHECKSUM_LENGTH - 2:-_CHECKSUM_LENGTH] != _CHECKSUM_LENGTH.to_bytes(2, "little"):
+        raise ModelFileError("the file is corrupted: its zip comment length is wrong")
+    plain = data[:-_CHECKSUM_LENGTH - 2] + b"\x00\x00"
+    if hashlib.sha256(plain).hexdigest().encode("ascii") != comment[len(_CHECKSUM_PREFIX):]:
+        raise ModelFileError(
+            "the file is corrupted: its SHA-256 does not match the one recorded when "
+            "it was saved"
+        )
+    return True
 
 
 def _check_path(path):
@@ -190,25 +234,36 @@ def read_header(path):
 
 def _read_file(path):
     """Return the checked (header, parameters) of a model file."""
-    if not zipfile.is_zipfile(path):
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"no model file at {path}")
+    with open(path, "rb") as stream:
+        data = stream.read()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ModelFileError(
             f"{path} is not a bpkit model: it is not an .npz (zip) archive, or it "
             "is truncated. Save models with Network.save."
         )
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        has_checksum = _verify_checksum(data)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             if sorted(archive.files) != sorted(_MEMBERS):
                 raise ModelFileError(
                     f"{path} is not a bpkit model: it holds the arrays "
                     f"{sorted(archive.files)}, expected {list(_MEMBERS)}"
                 )
+            if not has_checksum:
+                raise ModelFileError(
+                    f"{path} is not a complete bpkit model: it lacks the checksum "
+                    "that Network.save writes, so it was truncated or rewritten by "
+                    "another program"
+                )
             header_bytes = archive["header"]
             parameters = archive["parameters"]
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
-        if isinstance(exc, ModelFileError):
-            raise
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
+            NotImplementedError) as exc:
         raise ModelFileError(
             f"{path} is truncated or corrupted and cannot be read: "
             f"{type(exc).__name__}: {exc}"
@@ -241,7 +296,7 @@ def _parse_header(header_bytes, path):
         )
     expected = {
         "layer_sizes": list, "dtype": str, "parameter_names": list,
-        "parameters_sha256": str, "output_activation": dict, "loss": dict,
+        "output_activation": dict, "loss": dict,
     }
     if len(header.get("layer_sizes") or ()) != 2:
         expected["activation"] = dict
@@ -270,12 +325,8 @@ def _check_parameters(parameters, header, path):
             f"{path} is corrupted: parameters have dtype {parameters.dtype} and shape "
             f"{parameters.shape}, the header says a flat {header['dtype']} vector"
         )
-    digest = hashlib.sha256(np.ascontiguousarray(parameters).tobytes()).hexdigest()
-    if digest != header["parameters_sha256"]:
-        raise ModelFileError(
-            f"{path} is corrupted: the SHA-256 of its parameters does not match the "
-            "one recorded when it was saved"
-        )
+    if not np.all(np.isfinite(parameters)):
+        raise ModelFileError(f"{path} is corrupted: its parameters contain NaN or infinity")
 
 
 def _resolve(record, kind, path):
