@@ -9,18 +9,19 @@ import numpy as np
 import bpkit
 
 
-class Cube(bpkit.Activation):
-    """f(z) = z^3 / 3 + z, smooth and increasing, with f'(z) = z^2 + 1."""
+class ArcLinear(bpkit.Activation):
+    """f(z) = z + 2 arctan(z), smooth and increasing, with f'(z) = 1 + 2 / (1 + z^2)."""
 
-    name = "cube_test"
-    latex = r"\frac{z^3}{3} + z"
-    latex_derivative = r"z^2 + 1"
+    name = "arc_linear_test"
+    latex = r"z + 2 \arctan(z)"
+    latex_derivative = r"1 + \frac{2}{1 + z^2}"
 
     def value(self, z):
-        return z ** 3 / 3 + z
+        return z + 2 * np.arctan(z)
 
     def derivative(self, z):
-        return z * z + 1
+        with np.errstate(over="ignore"):  # z * z overflows to inf, giving 2 / inf = 0
+            return 1 + 2 / (1 + z * z)
 
 
 class HalfSquares(bpkit.Loss):

@@ -10,7 +10,7 @@ import pytest
 
 import bpkit
 from bpkit import _persistence
-from plugin_helpers import Cube, HalfSquares, make_plugin
+from plugin_helpers import ArcLinear, HalfSquares, make_plugin
 
 X = np.array([[0.0, 0.5], [1.0, -1.0], [2.0, 0.25]])
 Y = np.array([0.5, -1.0, 2.0])
@@ -40,8 +40,8 @@ def test_round_trip(tmp_path, dtype, sizes):
 
 
 def test_round_trip_with_runtime_plugin(tmp_path, temporary_plugin):
-    temporary_plugin(make_plugin([Cube], [HalfSquares]), name="helpers")
-    network = bpkit.Network((2, 2, 1), activation="cube_test", loss="half_squares_test", seed=2)
+    temporary_plugin(make_plugin([ArcLinear], [HalfSquares]), name="helpers")
+    network = bpkit.Network((2, 2, 1), activation="arc_linear_test", loss="half_squares_test", seed=2)
     network.save(tmp_path / "model.npz")
     loaded = bpkit.load(tmp_path / "model.npz")
     assert loaded.provenance()["loss"] == {
@@ -64,22 +64,22 @@ def test_header_records_provenance(saved):
 
 
 def test_missing_runtime_plugin(tmp_path, temporary_plugin):
-    plugin = make_plugin([Cube])
+    plugin = make_plugin([ArcLinear])
     temporary_plugin(plugin, name="helpers")
-    bpkit.Network((2, 2, 1), activation="cube_test").save(tmp_path / "model.npz")
+    bpkit.Network((2, 2, 1), activation="arc_linear_test").save(tmp_path / "model.npz")
     bpkit.unregister_plugin(plugin)
     with pytest.raises(bpkit.MissingPluginError) as info:
         bpkit.load(tmp_path / "model.npz")
-    assert "activation 'cube_test' from plugin 'helpers'" in str(info.value)
+    assert "activation 'arc_linear_test' from plugin 'helpers'" in str(info.value)
     assert "register that plugin with bpkit.register_plugin" in str(info.value)
     assert info.value.package is None
     bpkit.register_plugin(plugin, name="helpers")  # for the fixture's teardown
 
 
 def test_other_package_warns(tmp_path, temporary_plugin):
-    temporary_plugin(make_plugin([Cube]), name="helpers")
+    temporary_plugin(make_plugin([ArcLinear]), name="helpers")
     path = tmp_path / "model.npz"
-    bpkit.Network((2, 2, 1), activation="cube_test").save(path)
+    bpkit.Network((2, 2, 1), activation="arc_linear_test").save(path)
     header, parameters = _persistence._read_file(str(path))
     header["activation"]["package"] = "bpkit-cubes"
     _write_raw(path, header, parameters)

@@ -9,7 +9,7 @@ import pytest
 
 import bpkit
 import bpkit.reference
-from plugin_helpers import Cube, HalfSquares, failing_after, make_plugin
+from plugin_helpers import ArcLinear, HalfSquares, failing_after, make_plugin
 
 X = np.array([[0.0, 0.5], [1.0, -1.0], [2.0, 0.25], [-0.5, 1.5]])
 Y = np.array([0.5, -1.0, 2.0, 0.0])
@@ -47,7 +47,7 @@ MISBEHAVIOURS = [
 MISBEHAVIOUR_IDS = ["raises", "wrong-shape", "wrong-dtype", "nan", "list"]
 
 
-def network_with(temporary_plugin, activation=Cube, loss=HalfSquares, name="faulty"):
+def network_with(temporary_plugin, activation=ArcLinear, loss=HalfSquares, name="faulty"):
     temporary_plugin(make_plugin([activation], [loss]), name=name)
     return bpkit.Network((2, 3, 1), activation=activation.name, loss=loss.name, seed=0)
 
@@ -62,7 +62,7 @@ def assert_names_everything(error, hook, method):
 
 @pytest.mark.parametrize(("misbehave", "expected"), MISBEHAVIOURS, ids=MISBEHAVIOUR_IDS)
 def test_activation_value_error_in_predict(temporary_plugin, misbehave, expected):
-    bad = failing_after(Cube, "value", 0, misbehave)
+    bad = failing_after(ArcLinear, "value", 0, misbehave)
     network = network_with(temporary_plugin, activation=bad)
     with pytest.raises(bpkit.PluginError) as info:
         network.predict(X)
@@ -72,7 +72,7 @@ def test_activation_value_error_in_predict(temporary_plugin, misbehave, expected
 
 @pytest.mark.parametrize(("misbehave", "expected"), MISBEHAVIOURS, ids=MISBEHAVIOUR_IDS)
 def test_activation_derivative_error_in_gradients(temporary_plugin, misbehave, expected):
-    bad = failing_after(Cube, "derivative", 0, misbehave)
+    bad = failing_after(ArcLinear, "derivative", 0, misbehave)
     network = network_with(temporary_plugin, activation=bad)
     network.predict(X)  # the forward pass alone does not call derivative
     with pytest.raises(bpkit.PluginError) as info:
@@ -111,7 +111,7 @@ def test_fit_restores_parameters_after_mid_fit_failure(
     temporary_plugin, misbehave, expected, method
 ):
     # 7 good calls, so the failure comes after several completed steps.
-    bad = failing_after(Cube, method, 7, misbehave)
+    bad = failing_after(ArcLinear, method, 7, misbehave)
     network = network_with(temporary_plugin, activation=bad)
     before = network.parameters()
     with pytest.raises(bpkit.PluginError) as info:
@@ -131,12 +131,12 @@ def test_fit_restores_after_loss_failure(temporary_plugin):
 
 
 def test_float32_network_rejects_float64_result(temporary_plugin):
-    class Float64Cube(Cube):
+    class Float64ArcLinear(ArcLinear):
         def value(self, z):
             return np.asarray(super().value(z), dtype=np.float64)
 
-    temporary_plugin(make_plugin([Float64Cube]), name="faulty")
-    network = bpkit.Network((2, 3, 1), activation="cube_test", dtype="float32", seed=0)
+    temporary_plugin(make_plugin([Float64ArcLinear]), name="faulty")
+    network = bpkit.Network((2, 3, 1), activation="arc_linear_test", dtype="float32", seed=0)
     with pytest.raises(bpkit.PluginError, match="returned dtype float64, expected float32"):
         network.predict(X)
 

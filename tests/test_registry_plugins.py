@@ -3,22 +3,22 @@
 import pytest
 
 import bpkit
-from plugin_helpers import Cube, HalfSquares, make_plugin
+from plugin_helpers import ArcLinear, HalfSquares, make_plugin
 
 
 def test_temporary_plugin_provides_names(temporary_plugin):
-    name = temporary_plugin(make_plugin([Cube], [HalfSquares]), name="helpers")
+    name = temporary_plugin(make_plugin([ArcLinear], [HalfSquares]), name="helpers")
     assert name == "helpers"
-    assert "cube_test" in bpkit.list_activations()
+    assert "arc_linear_test" in bpkit.list_activations()
     assert "half_squares_test" in bpkit.list_losses()
-    activation = bpkit.get_activation("cube_test")
+    activation = bpkit.get_activation("arc_linear_test")
     assert activation.plugin == "helpers"
     assert activation.package is None
 
 
 def test_fixture_unregisters_plugin():
     # Runs after the test above: its plugin must be gone.
-    assert "cube_test" not in bpkit.list_activations()
+    assert "arc_linear_test" not in bpkit.list_activations()
 
 
 def test_builtins_come_from_bpkit():
@@ -28,19 +28,19 @@ def test_builtins_come_from_bpkit():
 
 
 def test_same_name_twice_names_both(temporary_plugin):
-    temporary_plugin(make_plugin([Cube]), name="first")
-    temporary_plugin(make_plugin([Cube]), name="second")
+    temporary_plugin(make_plugin([ArcLinear]), name="first")
+    temporary_plugin(make_plugin([ArcLinear]), name="second")
     with pytest.raises(bpkit.PluginError) as info:
         bpkit.get_activation("relu")
     message = str(info.value)
-    assert "activation 'cube_test' is registered twice" in message
+    assert "activation 'arc_linear_test' is registered twice" in message
     assert "plugin 'first'" in message
     assert "plugin 'second'" in message
     assert "hook bpkit_register_activations" in message
 
 
 def test_clash_with_builtin_names_bpkit(temporary_plugin):
-    class FakeRelu(Cube):
+    class FakeRelu(ArcLinear):
         name = "relu"
 
     temporary_plugin(make_plugin([FakeRelu]), name="impostor")
@@ -74,7 +74,7 @@ def test_registry_recovers_after_broken_plugin_leaves(temporary_plugin):
     [
         ([object], "expected subclasses of bpkit.Activation"),
         ([HalfSquares], "expected subclasses of bpkit.Activation"),
-        (Cube, "expected a list of subclasses"),
+        (ArcLinear, "expected a list of subclasses"),
     ],
     ids=["not-activation", "loss-as-activation", "class-not-list"],
 )
@@ -90,7 +90,7 @@ def test_hook_returns_wrong_things(temporary_plugin, returned, expected):
 
 
 def test_class_without_name(temporary_plugin):
-    class Nameless(Cube):
+    class Nameless(ArcLinear):
         name = ""
 
     temporary_plugin(make_plugin([Nameless]), name="sloppy")
@@ -102,12 +102,12 @@ def test_misspelled_hook_is_rejected():
     class Typo:
         @bpkit.hookimpl
         def bpkit_register_activation(self):
-            return [Cube]
+            return [ArcLinear]
 
     plugin = Typo()
     with pytest.raises(bpkit.PluginError, match="plugin 'typo' implements a hook"):
         bpkit.register_plugin(plugin, name="typo")
-    assert "cube_test" not in bpkit.list_activations()
+    assert "arc_linear_test" not in bpkit.list_activations()
     # not left registered: registering again fails the same way, not as a duplicate
     with pytest.raises(bpkit.PluginError, match="implements a hook"):
         bpkit.register_plugin(plugin, name="typo")

@@ -209,7 +209,7 @@ def check_extremes(activation):
         for index in range(1, len(tiny)):
             if not abs(result[index] - result[0]) <= tolerance:
                 failures.append(
-                    f"{method}() at z = {tiny[index, 0]!r} returned "
+                    f"{method}() at z = {float(tiny[index, 0])!r} returned "
                     f"{describe_number(result[index])}, but "
                     f"{describe_number(result[0])} at z = 0; a tiny input must "
                     "give the same result to rounding"
