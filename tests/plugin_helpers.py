@@ -1,7 +1,7 @@
 """Small activations, losses and plugins for the plugin tests.
 
 ``make_plugin`` wraps classes in a plugin object, so each test can register
-its own misbehaving variant and the registry never sees it after the test.
+its own misbehaving variant and the registry no longer contains it after the test.
 """
 
 import numpy as np

@@ -76,7 +76,7 @@ def test_declared_kink_is_skipped():
     assert bpkit.testing.check_activation(KinkedAbs()).passed
 
 
-def test_undeclared_kink_fails_at_kink():
+def test_undeclared_kink_fails_tiny_check():
     class UndeclaredKink(KinkedAbs):
         kinks = ()
 

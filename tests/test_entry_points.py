@@ -1,7 +1,7 @@
 """Plugins installed as distributions, found through the entry-point group ``bpkit``.
 
-Each test writes a small distribution (a module and its ``.dist-info`` with
-``entry_points.txt``) into a temporary directory and runs Python in a
+Each test writes a small distribution, a module and its ``.dist-info`` with
+``entry_points.txt``, into a temporary directory. It then runs Python in a
 subprocess with that directory on ``PYTHONPATH``, so the registry starts
 fresh and finds the plugin exactly as it would find an installed package.
 """

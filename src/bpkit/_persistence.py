@@ -4,10 +4,11 @@ A model file is an uncompressed NumPy ``.npz`` archive (a zip file) with
 exactly two members:
 
 ``header``
-    A uint8 array holding UTF-8 JSON: the format name ``"bpkit-model"``, the
-    format version, the layer sizes, the dtype, the hidden activation, the
-    output activation and the loss (each with its name, parameters, plugin and
-    package) and the parameter names in storage order.
+    A uint8 array of UTF-8 JSON. It contains the format name
+    ``"bpkit-model"``, the format version, the layer sizes, the dtype and the
+    parameter names in storage order. It also records the hidden activation,
+    the output activation and the loss, each with its name, parameters,
+    plugin and package.
 ``parameters``
     The flat parameter vector in the network's dtype, in storage order.
 
@@ -249,7 +250,7 @@ def _read_file(path):
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             if sorted(archive.files) != sorted(_MEMBERS):
                 raise ModelFileError(
-                    f"{path} is not a bpkit model: it holds the arrays "
+                    f"{path} is not a bpkit model: it contains the arrays "
                     f"{sorted(archive.files)}, expected {list(_MEMBERS)}"
                 )
             if not has_checksum:
@@ -280,6 +281,8 @@ def _parse_header(header_bytes, path):
         header = json.loads(header_bytes.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path} has a corrupted header: {exc}") from exc
+
+    # format and version
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ModelFileError(
             f"{path} is not a bpkit model: its header does not name the format "
@@ -294,6 +297,8 @@ def _parse_header(header_bytes, path):
             f"{header.get('bpkit_version', '(unknown)')}; this bpkit reads versions up "
             f"to {FORMAT_VERSION}. Upgrade bpkit to load it."
         )
+
+    # fields and their types
     expected = {
         "layer_sizes": list, "dtype": str, "parameter_names": list,
         "output_activation": dict, "loss": dict,

@@ -185,9 +185,9 @@ class Registry:
 
         An instance made by :func:`get_activation` or :func:`get_loss` carries
         both. For an instance built directly from its class, the registry
-        entry of that class supplies them; a class that no plugin registers
-        gives plugin None and the distribution that contains its module, if
-        any.
+        entry of that class supplies them. A class that no plugin registers
+        gives plugin None and the distribution that contains its module, or
+        None if no installed distribution contains it.
         """
         if obj.plugin is not None:
             return obj.plugin, obj.package

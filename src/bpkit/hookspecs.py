@@ -54,8 +54,8 @@ def bpkit_register_activations():
           read-only or non-contiguous. Both return a new ndarray of the same
           shape and dtype, finite for every finite ``z``, and never write to
           ``z``. If ``elementwise`` is True (the default), entry ``[i, j]``
-          depends on ``z[i, j]`` alone; otherwise the function works along
-          the last axis and ``derivative`` returns the diagonal of the
+          depends on ``z[i, j]`` alone. Otherwise the function works along
+          the last axis, and ``derivative`` returns the diagonal of the
           Jacobian, d f_j / d z_j.
         - ``latex`` and ``latex_derivative``: f and f' as TeX math in terms of
           ``z``, without ``$`` delimiters.

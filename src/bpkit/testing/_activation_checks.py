@@ -221,7 +221,7 @@ def check_float32(activation):
     """Compare float32 results with the float64 results at the same inputs."""
     failures = []
     points = np.concatenate([_GRID, [-50.0, 50.0]])
-    # rows of 4 so that a non-elementwise activation sees more than one entry
+    # rows of 4 so that a non-elementwise activation receives more than one entry
     points = np.resize(points, 4 * -(-points.size // 4))
     z32 = points.astype(np.float32).reshape(-1, 4)
     z64 = z32.astype(np.float64)

@@ -16,7 +16,7 @@ FLOAT32_RTOL = 64 * float(np.finfo(np.float32).eps)
 
 
 class PluginCallError(Exception):
-    """A plugin function raised; the message says which call and with what input."""
+    """A plugin function raised; the message names the call and its input."""
 
 
 def call(obj, method, *args):

@@ -6,7 +6,7 @@ typo shows up only as red text on the published page. This module catches
 the usual causes before that: unbalanced groups, which it finds by scanning,
 and unknown commands, which it finds with the TeX-to-MathML converter of
 docutils (``docutils.utils.math.latex2mathml``, the parser behind the reST
-``math`` role). That converter knows fewer commands than MathJax, so a
+``math`` role). That converter supports fewer commands than MathJax, so a
 formula that it rejects may still render, but one that it accepts uses only
 common commands.
 """

@@ -94,7 +94,7 @@ class ConformanceReport:
 class ConformanceError(AssertionError):
     """An activation or loss failed the conformance kit.
 
-    The message is the report's text; ``report`` holds the
+    The message is the report's text, and ``report`` is the
     :class:`ConformanceReport`.
     """
 
