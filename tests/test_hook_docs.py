@@ -32,8 +32,8 @@ def section_titles(text):
     return titles
 
 
-def test_hookspecs_exist():
-    assert hook_names() == ["bpkit_register_activations", "bpkit_register_losses"]
+def test_hookspecs_found():
+    assert {"bpkit_register_activations", "bpkit_register_losses"} <= set(hook_names())
 
 
 @pytest.mark.parametrize("name", hook_names())

@@ -106,6 +106,40 @@ def test_failed_save_leaves_file_and_no_temporary(saved):
     assert os.listdir(path.parent) == ["model.npz"]
 
 
+class Scaled(ArcLinear):
+    """ArcLinear times ``scale``, with an explicit constructor that rejects other keywords."""
+
+    name = "scaled_test"
+
+    def __init__(self, scale=1.0, copies=1):
+        super().__init__(scale=scale, copies=copies)
+
+    def value(self, z):
+        return self.params["scale"] * super().value(z)
+
+    def derivative(self, z):
+        return self.params["scale"] * super().derivative(z)
+
+
+def test_numpy_scalar_parameters_saved(tmp_path, temporary_plugin):
+    temporary_plugin(make_plugin([Scaled]), name="helpers")
+    activation = bpkit.get_activation("scaled_test", scale=np.float32(0.5), copies=np.int64(2))
+    bpkit.Network((2, 2, 1), activation=activation).save(tmp_path / "model.npz")
+    loaded = bpkit.load(tmp_path / "model.npz")
+    assert loaded.provenance()["activation"]["params"] == {"scale": 0.5, "copies": 2}
+
+
+def test_rejected_stored_parameters(tmp_path, temporary_plugin):
+    temporary_plugin(make_plugin([Scaled]), name="helpers")
+    path = tmp_path / "model.npz"
+    bpkit.Network((2, 2, 1), activation="scaled_test").save(path)
+    header, parameters = _persistence._read_file(str(path))
+    header["activation"]["params"] = {"shift": 1.0}
+    _write_raw(path, header, parameters)
+    with pytest.raises(bpkit.ModelFileError, match=r"stores parameters \{'shift': 1.0\}"):
+        bpkit.load(path)
+
+
 def test_save_rejects_non_path(saved):
     network, _ = saved
     with pytest.raises(TypeError, match="path must be a str or os.PathLike"):

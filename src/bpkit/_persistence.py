@@ -77,10 +77,15 @@ def save_network(network, path):
         "parameter_names": list(network._layout.names),
     }
     for role, _ in _ROLES:
+        record = provenance[role]
         # A network without hidden layers has no hidden activation (None).
-        if provenance[role] is not None:
-            _check_json_params(provenance[role], role)
-        header[role] = provenance[role]
+        if record is not None:
+            record["params"] = {
+                key: value.item() if isinstance(value, np.generic) else value
+                for key, value in record["params"].items()
+            }
+            _check_json_params(record, role)
+        header[role] = record
     parameters = np.ascontiguousarray(network._params)
     header_bytes = np.frombuffer(
         json.dumps(header, allow_nan=False, sort_keys=True).encode("utf-8"), dtype=np.uint8
@@ -356,7 +361,13 @@ def _resolve(record, kind, path):
     from bpkit._registry import get_activation, get_loss
 
     factory = get_activation if kind == "activation" else get_loss
-    instance = factory(name, **params)
+    try:
+        instance = factory(name, **params)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(
+            f"{path} stores parameters {params!r} for the {kind} {name!r} that the "
+            f"installed version rejects: {exc}"
+        ) from exc
     if package is not None and instance.package != package:
         warnings.warn(
             f"{path} was saved with the {kind} {name!r} from package {package!r}, "
