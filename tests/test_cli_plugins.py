@@ -74,8 +74,8 @@ def test_check_plugin_passes_builtin():
     assert lines[0] == (
         "conformance of activation 'tanh' (plugin 'bpkit.activations', package 'bpkit')"
     )
-    assert sum(line.startswith("  PASS  ") for line in lines) == 7
-    assert lines[-1] == "7 of 7 checks passed"
+    assert sum(line.startswith("  PASS  ") for line in lines) == 8
+    assert lines[-1] == "8 of 8 checks passed"
 
 
 def test_check_plugin_kind_option():

@@ -13,7 +13,7 @@ from plugin_helpers import ArcLinear, HalfSquares
 def test_registered_activation_passes(name):
     report = bpkit.testing.check_activation(name)
     assert report.passed
-    assert len(report.results) == 7
+    assert len(report.results) == 8
 
 
 @pytest.mark.parametrize("name", bpkit.list_losses())
@@ -186,9 +186,49 @@ def test_softmax_like_checks_jacobian_diagonal():
             s = self.value(z)
             return s * (1 - s)
 
+        def vjp(self, z, grad_output):
+            s = self.value(z)
+            return s * (grad_output - np.sum(grad_output * s, axis=-1, keepdims=True))
+
     report = bpkit.testing.check_activation(Softmax(), raise_on_failure=False)
     assert failures_of(report, "derivative matches") == []
     assert failures_of(report, "elementwise") == []
+    assert failures_of(report, "vjp matches") == []
+
+
+def test_wrong_vjp_reported():
+    class DiagonalOnlySoftmax(ArcLinear):
+        name = "diagonal_softmax"
+        elementwise = False
+
+        def value(self, z):
+            shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+            return shifted / shifted.sum(axis=-1, keepdims=True)
+
+        def derivative(self, z):
+            s = self.value(z)
+            return s * (1 - s)
+
+        def vjp(self, z, grad_output):
+            return grad_output * self.derivative(z)  # drops the off-diagonal terms
+
+    report = bpkit.testing.check_activation(DiagonalOnlySoftmax(), raise_on_failure=False)
+    failures = failures_of(report, "vjp matches")
+    assert len(failures) == 12
+    assert failures[0].startswith("vjp() entry (0, 0) at z = ")
+    assert "but the central difference of sum(g * f(z)) is" in failures[0]
+
+
+def test_missing_vjp_reported():
+    class NoVjp(ArcLinear):
+        name = "no_vjp"
+        elementwise = False
+
+    report = bpkit.testing.check_activation(NoVjp(), raise_on_failure=False)
+    assert failures_of(report, "vjp matches") == [
+        "elementwise is False but the class has no vjp(z, grad_output); the "
+        "backward pass needs it"
+    ]
 
 
 def test_float32_path_that_loses_accuracy():
@@ -327,5 +367,5 @@ def test_report_text_and_error():
     assert text.splitlines()[0] == (
         "conformance of activation 'relu' (plugin 'bpkit.activations', package 'bpkit')"
     )
-    assert text.splitlines()[-1] == "7 of 7 checks passed"
+    assert text.splitlines()[-1] == "8 of 8 checks passed"
     assert repr(report) == "<ConformanceReport activation 'relu': passed>"

@@ -170,7 +170,7 @@ def test_check_plugin_passes_correct_plugin(plugin_root):
     result = run_python(plugin_root, None, args=["-m", "bpkit", "check-plugin", "arctan_test"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "package 'bpkit-arctan'" in result.stdout
-    assert "7 of 7 checks passed" in result.stdout
+    assert "8 of 8 checks passed" in result.stdout
 
 
 def test_check_plugin_reports_wrong_derivative(tmp_path):
@@ -181,4 +181,4 @@ def test_check_plugin_reports_wrong_derivative(tmp_path):
     assert result.returncode == 1
     assert "FAIL  derivative matches central differences (float64)" in result.stdout
     assert "error 0.001, tolerance" in result.stdout
-    assert "6 of 7 checks passed" in result.stdout
+    assert "7 of 8 checks passed" in result.stdout

@@ -56,7 +56,9 @@ def bpkit_register_activations():
           ``z``. If ``elementwise`` is True (the default), entry ``[i, j]``
           depends on ``z[i, j]`` alone. Otherwise the function works along
           the last axis, and ``derivative`` returns the diagonal of the
-          Jacobian, d f_j / d z_j.
+          Jacobian, d f_j / d z_j. Such a class also implements
+          ``vjp(z, grad_output)``, the row-by-row product of ``grad_output``
+          with the Jacobian, for the backward pass.
         - ``latex`` and ``latex_derivative``: f and f' as TeX math in terms of
           ``z``, without ``$`` delimiters.
         - ``kinks``: the points where f is not differentiable and

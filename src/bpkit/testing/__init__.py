@@ -96,10 +96,12 @@ def check_activation(obj, *, raise_on_failure=True):
        out to +-1000, skipping points within 2h of a declared kink. For a
        non-elementwise activation the diagonal of the Jacobian along the last
        axis is compared.
-    6. Both are finite at huge and tiny inputs (+-1e300, +-746, +-5e-324 in
+    6. If not ``elementwise``, ``vjp(z, g)`` exists and equals the central
+       differences of ``sum(g * f(z))``, entry by entry.
+    7. Both are finite at huge and tiny inputs (+-1e300, +-746, +-5e-324 in
        float64; +-3e38, +-89, +-1e-45 in float32), and a tiny input gives the
        result at 0 to rounding (the derivative only if 0 is not a kink).
-    7. float32 results equal the float64 ones within 1e-6 + 7.6e-6 |f|.
+    8. float32 results equal the float64 ones within 1e-6 + 7.6e-6 |f|.
     """
     instance = _instance(obj, Activation, get_activation, "check_activation")
     return _report("activation", instance, ACTIVATION_CHECKS, raise_on_failure)

@@ -183,6 +183,57 @@ def _jacobian_diagonal(activation, points, step):
     return derivative.ravel()[:count], f_plus.ravel()[:count], f_minus.ravel()[:count]
 
 
+def check_vjp(activation):
+    """Compare vjp(z, g) with central differences of sum(g * f(z)) for a non-elementwise f.
+
+    The backward pass of an activation that works along the last axis, such
+    as softmax, calls ``vjp(z, grad_output)``, the row-by-row product of
+    ``grad_output`` and the Jacobian of f. An elementwise activation passes.
+    """
+    if activation.elementwise:
+        return []
+    missing = [
+        "elementwise is False but the class has no vjp(z, grad_output); the "
+        "backward pass needs it"
+    ]
+    if not callable(getattr(activation, "vjp", None)):
+        return missing
+    rng = np.random.default_rng(9)
+    z = rng.uniform(-3.0, 3.0, size=(3, 4))
+    grad_output = rng.uniform(-1.0, 1.0, size=(3, 4))
+    try:
+        product = call(activation, "vjp", z, grad_output.copy())
+    except PluginCallError as exc:
+        # an inherited vjp that only raises NotImplementedError
+        if isinstance(exc.__cause__, NotImplementedError):
+            return missing
+        raise
+    problem = array_problem(product, z, "vjp")
+    if problem is not None:
+        return [problem]
+    failures = []
+    for index in np.ndindex(z.shape):
+        step = float(difference_step(z[index]))
+        moved = z.copy()
+        moved[index] = z[index] + step
+        f_plus = float(np.sum(grad_output * call(activation, "value", moved)))
+        moved[index] = z[index] - step
+        f_minus = float(np.sum(grad_output * call(activation, "value", moved)))
+        difference = (f_plus - f_minus) / (2 * step)
+        tolerance = DERIVATIVE_RTOL * max(1.0, abs(product[index])) + float(
+            rounding_tolerance(f_plus, f_minus, 2 * step)
+        )
+        error = abs(product[index] - difference)
+        if not error <= tolerance:
+            failures.append(
+                f"vjp() entry {index} at z = {describe_number(z[index])} is "
+                f"{describe_number(product[index])} but the central difference of "
+                f"sum(g * f(z)) is {describe_number(difference)}: error {error:.3g}, "
+                f"tolerance {tolerance:.3g}"
+            )
+    return failures
+
+
 def check_extremes(activation):
     """Check finite results at huge and tiny inputs, and continuity at 0."""
     failures = []
@@ -254,6 +305,7 @@ ACTIVATION_CHECKS = [
     ("shape and dtype preserved, input untouched", check_shape_and_dtype),
     ("elementwise as declared", check_elementwise),
     ("derivative matches central differences (float64)", check_derivative),
+    ("vjp matches central differences if not elementwise", check_vjp),
     ("finite at huge and tiny inputs", check_extremes),
     ("float32 matches float64", check_float32),
 ]
