@@ -158,3 +158,51 @@ def test_working_plugin_matches_reference(temporary_plugin):
     reference = bpkit.reference.gradients(network, X, Y)
     for name, value in compiled.items():
         assert value == pytest.approx(reference[name], rel=1e-12, abs=1e-14), name
+
+
+class RowSoftmax(ArcLinear):
+    """Softmax along the last axis, with the vector-Jacobian product of its row."""
+
+    name = "row_softmax_test"
+    latex = r"\frac{e^{z_j}}{\sum_k e^{z_k}}"
+    latex_derivative = r"s_j (1 - s_j)"
+    elementwise = False
+
+    def value(self, z):
+        shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)
+
+    def derivative(self, z):
+        s = self.value(z)
+        return s * (1 - s)
+
+    def vjp(self, z, grad_output):
+        s = self.value(z)
+        return s * (grad_output - np.sum(grad_output * s, axis=-1, keepdims=True))
+
+
+def test_non_elementwise_plugin_uses_vjp(temporary_plugin):
+    temporary_plugin(make_plugin([RowSoftmax]), name="faulty")
+    network = bpkit.Network((2, 3, 2), activation="tanh", output_activation="row_softmax_test",
+                            seed=0)
+    Y2 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    compiled = network.gradients(X, Y2)
+    # central differences of the loss in each parameter
+    for name, value in compiled.items():
+        start = network.parameter(name)
+        step = 1e-6
+        network.set_parameter(name, start + step)
+        plus = network.loss(X, Y2)
+        network.set_parameter(name, start - step)
+        minus = network.loss(X, Y2)
+        network.set_parameter(name, start)
+        assert value == pytest.approx((plus - minus) / (2 * step), rel=1e-6, abs=1e-8), name
+
+
+def test_vjp_wrong_shape_names_method(temporary_plugin):
+    bad = failing_after(RowSoftmax, "vjp", 0, wrong_shape)
+    temporary_plugin(make_plugin([bad]), name="faulty")
+    network = bpkit.Network((2, 3, 2), output_activation="row_softmax_test", seed=0)
+    with pytest.raises(bpkit.PluginError) as info:
+        network.gradients(X, np.ones((4, 2)))
+    assert_names_everything(info.value, "bpkit_register_activations", "vjp")

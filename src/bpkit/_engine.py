@@ -123,17 +123,29 @@ class PluginBridge:
         self.workspace.a(layer)[...] = self._checked(activation, "value", value, z, finite)
 
     def multiply_by_derivative(self, layer, half):
-        """delta *= f_l'(z_l) for a plugin activation."""
+        """delta = dLoss/da_l -> dLoss/dz_l for a plugin activation.
+
+        An elementwise plugin is asked for f'(z) and delta is multiplied by it;
+        one with ``elementwise = False`` is asked for ``vjp(z, delta)``.
+        """
         activation = self.activations[layer]
         z = self.workspace.z(layer)
         finite = bool(np.all(np.isfinite(z)))
-        derivative = self._checked(
-            activation, "derivative", self._call(activation, "derivative", z), z, finite
-        )
+        delta = self.workspace.delta_view(half, layer)
         # The compiled kernels overflow to infinity silently and the training
-        # loop reports divergence; so does this product.
-        with np.errstate(over="ignore", invalid="ignore"):
-            self.workspace.delta_view(half, layer)[...] *= derivative
+        # loop reports divergence; so do these products.
+        if activation.elementwise:
+            derivative = self._checked(
+                activation, "derivative", self._call(activation, "derivative", z), z,
+                finite,
+            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                delta[...] *= derivative
+        else:
+            product = self._call(activation, "vjp", z, delta.copy())
+            delta[...] = self._checked(
+                activation, "vjp", product, z, finite and bool(np.all(np.isfinite(delta)))
+            )
 
     def loss(self):
         """Return the plugin loss and write dLoss/da_L into the first delta half."""
