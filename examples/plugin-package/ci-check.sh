@@ -52,6 +52,61 @@ assert history.loss[-1] < 0.5 * before, "training with mish and log_cosh did not
 assert "[bpkit-smooth]" in repr(network)
 PYTHON
 
-# TODO: once `bpkit explain` and the derivation pages exist, check here that
-# they show the mish and log_cosh formulas (their latex strings).
+# The two checks below need `bpkit explain` and the Sphinx derivation pages.
+# NOTE: they are skipped, with a message, on a bpkit without them.
+work=$(mktemp -d "${TMPDIR:-/tmp}/bpkit-smooth-ci.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+printf 'x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n' >"$work/xor.csv"
+
+echo "== bpkit explain shows the plugin's formulas"
+if "$python" -m bpkit explain --help >/dev/null 2>&1; then
+    "$python" -m bpkit explain W1 --data "$work/xor.csv" --hidden 4 \
+        --activation mish --loss log_cosh --format latex >"$work/explain.tex"
+    "$python" - "$work/explain.tex" <<'PYTHON'
+import sys
+
+import bpkit
+
+text = open(sys.argv[1]).read()
+formulas = [
+    bpkit.get_activation("mish").latex,
+    bpkit.get_activation("mish").latex_derivative,
+    bpkit.get_loss("log_cosh").latex,
+    bpkit.get_loss("log_cosh").latex_derivative,
+]
+missing = [formula for formula in formulas if formula not in text]
+if missing:
+    sys.exit(f"bpkit explain --format latex does not show: {missing}")
+print("bpkit explain shows all", len(formulas), "formulas")
+PYTHON
+else
+    echo "skipped: this bpkit has no 'bpkit explain' command"
+fi
+
+echo "== the docs' derivation page shows the plugin's formulas"
+docs=$(cd "$here/../.." && pwd)/docs
+if [[ -f "$docs/derivations.rst" ]] && "$python" -c "import sphinx" 2>/dev/null; then
+    "$python" -m sphinx -W -q -b html "$docs" "$work/html"
+    "$python" - "$work/html/derivations.html" <<'PYTHON'
+import html
+import sys
+
+import bpkit
+
+page = open(sys.argv[1]).read()
+objects = [bpkit.get_activation(name) for name in ("mish", "softsign")]
+objects.append(bpkit.get_loss("log_cosh"))
+missing = [
+    f"{obj.name}: {formula}"
+    for obj in objects
+    for formula in (obj.latex, obj.latex_derivative)
+    if html.escape(formula, quote=False) not in page
+]
+if missing:
+    sys.exit(f"derivations.html does not show: {missing}")
+print("derivations.html shows the formulas of", ", ".join(obj.name for obj in objects))
+PYTHON
+else
+    echo "skipped: no docs/derivations.rst, or Sphinx is not installed"
+fi
 echo "== ok"
