@@ -104,3 +104,15 @@ def test_param_values_read_as_json():
     assert _parse_param("delta=2") == ("delta", 2)
     assert _parse_param("exact=true") == ("exact", True)
     assert _parse_param("mode=fast") == ("mode", "fast")
+
+
+def test_testing_module_loads_on_first_use():
+    code = (
+        "import sys, bpkit; "
+        "print('bpkit.testing' in sys.modules); "
+        "print(bpkit.testing.check_activation('relu').passed)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]

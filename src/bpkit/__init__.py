@@ -53,3 +53,13 @@ __all__ = sorted([
     "register_plugin",
     "unregister_plugin",
 ])
+
+
+def __getattr__(name):
+    # ``bpkit.testing`` loads on first use, so plain ``import bpkit`` does not
+    # import the conformance kit, yet ``bpkit.testing.check_activation`` works.
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module("bpkit.testing")
+    raise AttributeError(f"module 'bpkit' has no attribute {name!r}")
