@@ -120,6 +120,12 @@ def test_plugin_that_fails_to_import(tmp_path):
     assert "failed to import: ImportError: needs scipy.special.mish" in result.stderr
     assert "BPKIT_DISABLE_PLUGINS=1" in result.stderr
 
+    listing = run_python(tmp_path, None, args=["-m", "bpkit", "plugins"])
+    assert listing.returncode == 1
+    assert listing.stderr.startswith(
+        "bpkit plugins: error: plugin 'broken_plugin' of package 'bpkit-broken'"
+    )
+
 
 def test_saved_model_names_missing_package(plugin_root):
     saved = run_python(plugin_root, """

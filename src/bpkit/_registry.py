@@ -10,6 +10,7 @@ plugin that returned it and the distribution (pip package) that installed
 that plugin. Error messages, ``Network`` and saved models use both.
 """
 
+import functools
 import importlib.metadata
 import logging
 import os
@@ -296,6 +297,7 @@ class Registry:
         return instance
 
 
+@functools.lru_cache(maxsize=None)
 def _distribution_of_module(module_name):
     """Return the distribution that installed a module, or None."""
     top_level = module_name.partition(".")[0]
