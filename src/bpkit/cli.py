@@ -14,6 +14,8 @@ import sys
 # subcommand name -> module in bpkit._commands
 COMMANDS = {
     "gradcheck": "gradcheck",
+    "check-plugin": "check_plugin",
+    "plugins": "plugins",
     "train": "train",
 }
 
@@ -49,6 +51,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 2
+    from bpkit import PluginError
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -58,7 +62,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, PluginError) as exc:
         print(f"bpkit {args.command}: error: {exc}", file=sys.stderr)
         return 1
 
