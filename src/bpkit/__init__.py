@@ -8,9 +8,24 @@ Activations and losses come from a pluggy registry; see :mod:`bpkit.hookspecs`.
 import logging
 
 from bpkit._base import Activation, Loss
-from bpkit._exceptions import BpkitWarning, DivergenceWarning, PluginError
+from bpkit._datasets import (
+    dosage_parameters,
+    load_dosage,
+    load_iris_petals,
+    load_worked_example,
+)
+from bpkit._exceptions import (
+    BpkitWarning,
+    DivergenceWarning,
+    MissingPluginError,
+    ModelFileError,
+    PluginError,
+    ProvenanceWarning,
+)
+from bpkit._gradcheck import GradientCheck, gradcheck
 from bpkit._history import History
 from bpkit._network import Network
+from bpkit._persistence import load
 from bpkit._registry import (
     get_activation,
     get_loss,
@@ -29,15 +44,35 @@ __all__ = sorted([
     "Activation",
     "BpkitWarning",
     "DivergenceWarning",
+    "GradientCheck",
     "History",
     "Loss",
+    "MissingPluginError",
+    "ModelFileError",
     "Network",
     "PluginError",
+    "ProvenanceWarning",
+    "dosage_parameters",
     "get_activation",
     "get_loss",
+    "gradcheck",
     "hookimpl",
     "list_activations",
     "list_losses",
+    "load",
+    "load_dosage",
+    "load_iris_petals",
+    "load_worked_example",
     "register_plugin",
     "unregister_plugin",
 ])
+
+
+def __getattr__(name):
+    # ``bpkit.testing`` loads on first use, so plain ``import bpkit`` does not
+    # import the conformance kit, yet ``bpkit.testing.check_activation`` works.
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module("bpkit.testing")
+    raise AttributeError(f"module 'bpkit' has no attribute {name!r}")

@@ -2,8 +2,8 @@
 
 Each subcommand lives in its own module ``bpkit._commands.<module>``, which
 defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``
-returning the exit status. Modules are imported only when their subcommand
-runs, except for building ``--help``.
+returning the exit status. Building the parser imports every subcommand
+module, so those modules import heavy dependencies inside ``run``.
 """
 
 import argparse
@@ -13,6 +13,9 @@ import sys
 
 # subcommand name -> module in bpkit._commands
 COMMANDS = {
+    "gradcheck": "gradcheck",
+    "check-plugin": "check_plugin",
+    "plugins": "plugins",
     "train": "train",
 }
 
@@ -48,6 +51,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 2
+    from bpkit import PluginError
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -57,7 +62,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, PluginError) as exc:
         print(f"bpkit {args.command}: error: {exc}", file=sys.stderr)
         return 1
 
