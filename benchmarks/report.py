@@ -168,6 +168,7 @@ def _rst_table(header, rows):
 
 def _context_lines(workloads, peaks, context):
     lines = [f"Command: ``{context['command']}``",
+             f"Environment: {context['environment']}",
              f"Machine: {context['machine']}",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in context["versions"].items())]
     lines += [f"BLAS: {line}" for line in context["blas"]]

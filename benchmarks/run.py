@@ -40,8 +40,8 @@ def parse_arguments(argv):
                         help="comma-separated BLAS thread counts (default: 1,2)")
     parser.add_argument("--repeat", type=int, default=5,
                         help="timed runs per measurement; the median is reported")
-    parser.add_argument("--min-time", type=float, default=0.5,
-                        help="minimum seconds of one timed run (default: 0.5)")
+    parser.add_argument("--min-time", type=float, default=1.0,
+                        help="minimum seconds of one timed run (default: 1.0)")
     parser.add_argument("--quick", action="store_true",
                         help="small data and short runs, to check that the suite works")
     parser.add_argument("--markdown", metavar="PATH",
@@ -236,8 +236,13 @@ def main(argv=None):
     if os.environ.get("OPENBLAS_CORETYPE"):
         print("note: OPENBLAS_CORETYPE is set, which slows OpenBLAS; see "
               "benchmarks/README.md", flush=True)
+    openblas = ", ".join(
+        f"{name}={os.environ[name]}" if name in os.environ else f"{name} unset"
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    )
     context = {
         "command": command.strip(),
+        "environment": openblas,
         "machine": machine_description(),
         "versions": versions(),
     }

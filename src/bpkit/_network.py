@@ -430,7 +430,8 @@ class Network:
 
     def _check_trainable(self, trainable):
         if trainable is None:
-            return self.parameter_names()
+            self.parameter_names()  # fills the cache
+            return self._parameter_names
         if isinstance(trainable, str):
             trainable = [trainable]
         names = list(trainable)
