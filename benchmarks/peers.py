@@ -1,9 +1,9 @@
 """bpkit and the implementations a user would pick instead, behind one interface.
 
 Each implementation ``prepare``s one workload in one dtype from the shared
-initial parameters, returns the gradients of one step on the workload's
-gradient rows in bpkit's loss scaling (weights (n_out, n_in) then biases,
-layer by layer), and ``train``s for a number of epochs with plain SGD.
+initial parameters and ``train``s for a number of epochs with plain SGD.
+Its ``gradients`` are those of one step on the workload's gradient rows, in
+bpkit's loss scaling: weights (n_out, n_in) of every layer, then biases.
 """
 
 import warnings

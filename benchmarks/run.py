@@ -5,8 +5,8 @@ Run from the repository root (see benchmarks/README.md):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py
 
 For every workload, dtype and thread count, each implementation's one-step
-gradients are first checked against bpkit's; then each is timed as the
-median of ``--repeat`` runs of at least ``--min-time`` seconds. The table
+gradients are first checked against bpkit's. Then each implementation is
+timed as the median of ``--repeat`` runs of at least ``--min-time`` seconds. The table
 gives rates and bpkit's ratio to each peer; ``--markdown`` and ``--rst``
 write it, with the targets and the machine, to a file.
 """

@@ -2,8 +2,8 @@
 
 Every implementation trains the same network from the same initial
 parameters on the same rows with plain SGD, so their rates compare like
-with like. ``Workload.unit`` says what one unit of the reported rate is:
-an optimizer step, or an epoch (one pass over all rows).
+with like. ``Workload.unit`` is the unit of the reported rate: an
+optimizer step, or an epoch (one pass over all rows).
 """
 
 from dataclasses import dataclass, field

@@ -454,7 +454,8 @@ def traced_fit(network, X, Y, epochs, **options):
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_fit_allocates_nothing_per_step(optimizer):
     # 1000 epochs of 25 steps allocate what 10 epochs do, plus the loss
-    # history of 8 bytes per extra epoch; each fit's buffers are the same size.
+    # history of 8 bytes per extra epoch, because each fit's buffers have
+    # the same size.
     # NOTE: tracemalloc reports growth and peaks, so this catches memory kept
     # per step. A block allocated and freed within one step would not show.
     rng = np.random.default_rng(0)

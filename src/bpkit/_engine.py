@@ -18,7 +18,7 @@ class Workspace:
     """Preallocated forward and backward buffers for up to ``n_rows`` rows.
 
     The compiled training loop writes the row count of the current batch
-    into ``batch_rows``; the views below use it, so a plugin sees arrays of
+    into ``batch_rows``; the views below use it, so a plugin receives arrays of
     the current batch's shape. Views are cached per row count, so a fit
     creates them once for full batches and once for a smaller last batch.
     """

@@ -302,8 +302,10 @@ class Network:
 
         Each epoch splits the rows into batches of ``batch_size`` (the last
         one may be smaller), and each batch takes one optimizer step with the
-        gradient of the loss over that batch's rows. The whole fit runs in
-        compiled code and allocates nothing after it starts.
+        gradient of the loss over that batch's rows. With built-in
+        activations and loss, the whole fit runs in compiled code and
+        allocates nothing after it starts. Plugins written in Python are
+        called on whole arrays between compiled sections.
 
         Parameters
         ----------
@@ -358,7 +360,7 @@ class Network:
         emits a :class:`bpkit.DivergenceWarning` and keeps the parameters
         before the step that overflowed, and the history contains the completed
         epochs. On Ctrl-C the network keeps the parameters of the last
-        completed step, ``history_`` holds the completed epochs, and the
+        completed step, ``history_`` contains the completed epochs, and the
         KeyboardInterrupt propagates. If a plugin raises, the parameters are
         restored to their values before the call.
         """
