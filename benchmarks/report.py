@@ -122,7 +122,7 @@ def result_rows(workloads, results, peaks):
                 peak = peaks.get((dtype, threads))
                 if mine.gflops is not None:
                     row.append(f"{mine.gflops:.1f}")
-                    row.append(f"{mine.gflops / peak:.0%}" if peak else "-")
+                    row.append(f"{mine.gflops / peak:.1%}" if peak else "-")
                 else:
                     row += ["-", "-"]
                 rows.append(row)
@@ -134,7 +134,7 @@ def target_rows(targets):
     rows = []
     for target in targets:
         if target.description.endswith("GEMM peak"):
-            measured = "-" if target.measured is None else f"{target.measured:.0%}"
+            measured = "-" if target.measured is None else f"{target.measured:.1%}"
             goal = f">= {target.goal:.0%}"
         else:
             measured = _format_ratio(target.measured)
@@ -203,7 +203,9 @@ def render_rst(workloads, results, peaks, targets, notes, context):
         "every rate is the median of several timed runs, measured in one run of "
         "the suite on the machine below. bpkit's ratio to a peer is its rate "
         "divided by the peer's rate. Before timing, each implementation's "
-        "gradients of one step are checked against bpkit's.", "",
+        "gradients of one step are checked against bpkit's. To reproduce the "
+        "page, run the command in ``benchmarks/README.md``, which also clears "
+        "``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` for the run.", "",
         "Targets", "-------", "", _rst_table(*target_rows(targets)), "",
         "Results", "-------", "", _rst_table(*result_rows(workloads, results, peaks)), "",
         "How it was measured", "-------------------", "",

@@ -78,7 +78,7 @@ def blas_description():
             continue
         lines.append(
             f"{info['internal_api']} {info.get('version')} "
-            f"(kernel {info.get('architecture')}, {os.path.basename(info['filepath'])})"
+            f"(kernel {info.get('architecture')}, ``{os.path.basename(info['filepath'])}``)"
         )
     return lines
 
