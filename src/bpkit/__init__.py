@@ -8,6 +8,7 @@ Activations and losses come from a pluggy registry; see :mod:`bpkit.hookspecs`.
 import logging
 
 from bpkit._base import Activation, Loss
+from bpkit._explain import Explanation, explain
 from bpkit._exceptions import BpkitWarning, DivergenceWarning, PluginError
 from bpkit._history import History
 from bpkit._network import Network
@@ -29,10 +30,12 @@ __all__ = sorted([
     "Activation",
     "BpkitWarning",
     "DivergenceWarning",
+    "Explanation",
     "History",
     "Loss",
     "Network",
     "PluginError",
+    "explain",
     "get_activation",
     "get_loss",
     "hookimpl",

@@ -39,6 +39,8 @@ class ReLU(Activation):
     latex = r"\max(z, 0)"
     latex_derivative = r"\begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}"
     kinks = (0.0,)
+    #: Where f'(z) = 0, in words; the explanation quotes it for a zero factor.
+    zero_derivative_condition = "z <= 0"
     _kernel = kernels.ACT_RELU
 
     def value(self, z):

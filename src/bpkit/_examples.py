@@ -1,0 +1,56 @@
+"""The two classic lessons as ready networks with data: worked and dosage.
+
+``worked``: two inputs, two hidden ReLU nodes, one identity output, SSR. The
+weights are fixed, small, readable numbers, chosen so that the second row
+has s1 < 0 and so shows a ReLU factor of 0.
+
+``dosage``: a drug's dosage (0, 0.5, 1) and its efficacy (0, 1, 0), two
+hidden softplus nodes, one identity output, SSR. The starting values are
+those of the StatQuest lesson "Neural Networks Pt. 2: Backpropagation Main
+Ideas" (Josh Starmer, 2020): W1 = 3.34, b1 = -1.43, W2 = -3.53, b2 = 0.57,
+W3 = -1.22, W4 = -2.30, and b3 = 0, the one parameter that the lesson
+trains, with learning rate 0.1. Gradient descent on b3 alone then moves b3
+to about 2.61.
+"""
+
+import numpy as np
+
+from bpkit._network import Network
+
+#: Learning rate of the dosage lesson.
+DOSAGE_LEARNING_RATE = 0.1
+
+WORKED_PARAMETERS = {
+    "W1": 0.5, "W2": -1.0, "W3": 1.0, "W4": 0.5, "W5": 1.5, "W6": -0.75,
+    "b1": 0.25, "b2": -0.25, "b3": 0.1,
+}
+
+DOSAGE_PARAMETERS = {
+    "W1": 3.34, "W2": -3.53, "W3": -1.22, "W4": -2.30,
+    "b1": -1.43, "b2": 0.57, "b3": 0.0,
+}
+
+
+def worked_example():
+    """Return (network, X, y) of the 2-2-1 ReLU worked example, four rows."""
+    network = Network((2, 2, 1), activation="relu", output_activation="identity",
+                      loss="ssr")
+    for name, value in WORKED_PARAMETERS.items():
+        network.set_parameter(name, value)
+    X = np.array([[1.0, 0.5], [0.0, 1.0], [1.0, 1.0], [0.5, 0.0]])
+    y = np.array([1.0, 0.0, 0.5, 1.0])
+    return network, X, y
+
+
+def dosage_example():
+    """Return (network, X, y) of the dosage lesson, b3 at its starting value 0."""
+    network = Network((1, 2, 1), activation="softplus", output_activation="identity",
+                      loss="ssr")
+    for name, value in DOSAGE_PARAMETERS.items():
+        network.set_parameter(name, value)
+    X = np.array([[0.0], [0.5], [1.0]])
+    y = np.array([0.0, 1.0, 0.0])
+    return network, X, y
+
+
+EXAMPLES = {"worked": worked_example, "dosage": dosage_example}
