@@ -11,6 +11,7 @@ from bpkit._exceptions import DivergenceWarning
 from bpkit._history import History
 from bpkit._layout import Layout, check_parameter_name
 from bpkit._registry import get_activation, get_loss
+from bpkit._stepping import fit_recording_steps
 from bpkit._validation import (
     check_count,
     check_dtype,
@@ -229,7 +230,7 @@ class Network:
         return {name: float(grad[index_of[name]]) for name in self.parameter_names()}
 
     def fit(self, X, y, *, learning_rate, epochs, batch_size=None, optimizer="sgd",
-            trainable=None, verbose=False):
+            trainable=None, verbose=False, record_steps=None):
         """Train by full-batch gradient descent and return the history.
 
         Each step computes the gradient of the loss over all rows and moves
@@ -251,6 +252,12 @@ class Network:
             others keep their values. Default: all.
         verbose : bool
             Print the loss about ten times during the fit.
+        record_steps : bool, optional
+            Record every step in the history: each trainable parameter's
+            value, slope and step size, and the loss. Default: True when
+            ``trainable`` is given, False otherwise. Recording runs the steps
+            one by one from Python, about a Python call per step slower than
+            the compiled loop, which runs when steps are not recorded.
 
         Returns
         -------
@@ -283,6 +290,11 @@ class Network:
         indices = np.array(
             sorted(self._layout.index_of[name] for name in trainable_names), dtype=np.intp
         )
+        if record_steps is None:
+            record_steps = trainable is not None
+        if record_steps:
+            return self._fit_recording_steps(X, Y, trainable_names, learning_rate,
+                                             epochs)
 
         # train, in chunks when verbose so progress can be printed
         losses = np.zeros(epochs, dtype=np.float64)
@@ -317,14 +329,27 @@ class Network:
                           diverged=diverged, interrupted=interrupted)
         self.history_ = history
         if diverged:
-            warnings.warn(
-                f"training diverged after {done} step(s): the loss or a parameter "
-                f"became NaN or infinite with learning_rate={learning_rate!r}; the "
-                "network keeps the parameters of the last finite loss. Try a smaller "
-                "learning_rate or scale the inputs.",
-                DivergenceWarning,
-                stacklevel=2,
-            )
+            _warn_diverged(done, learning_rate, stacklevel=3)
+        logger.debug("fit finished: %r", history)
+        return history
+
+    def _fit_recording_steps(self, X, Y, names, learning_rate, epochs):
+        indices = np.array([self._layout.index_of[name] for name in names], dtype=np.intp)
+        before = self._params.copy()
+        try:
+            history = fit_recording_steps(self._engine, self._params, X, Y, indices,
+                                          names, learning_rate, epochs)
+        except KeyboardInterrupt as interrupt:
+            self.history_ = interrupt.history
+            logger.info("fit interrupted after %d of %d steps", len(interrupt.history),
+                        epochs)
+            raise
+        except BaseException:
+            self._params[...] = before
+            raise
+        self.history_ = history
+        if history.diverged:
+            _warn_diverged(len(history), learning_rate, stacklevel=4)
         logger.debug("fit finished: %r", history)
         return history
 
@@ -340,6 +365,17 @@ class Network:
             check_parameter_name(name, self._layout)
         order = {name: i for i, name in enumerate(self.parameter_names())}
         return sorted(set(names), key=order.__getitem__)
+
+
+def _warn_diverged(steps, learning_rate, stacklevel):
+    warnings.warn(
+        f"training diverged after {steps} step(s): the loss or a parameter "
+        f"became NaN or infinite with learning_rate={learning_rate!r}; the "
+        "network keeps the parameters of the last finite loss. Try a smaller "
+        "learning_rate or scale the inputs.",
+        DivergenceWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _check_finite_number(value, argument):
