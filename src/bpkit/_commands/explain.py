@@ -1,0 +1,163 @@
+"""``bpkit explain``: the chain rule for one parameter, and gradient-descent lessons."""
+
+import sys
+
+import numpy as np
+
+HELP = "explain why the gradient of one parameter has its value"
+
+FORMATS = ("text", "markdown", "latex")
+
+
+def add_arguments(parser):
+    parser.add_argument("name", metavar="NAME",
+                        help="parameter to explain, for example W1, W5 or b3")
+    parser.add_argument("--example", default="worked", choices=["worked", "dosage"],
+                        help="built-in example network and data (default: worked); "
+                             "ignored when --data is given")
+    _add_data_arguments(parser)
+    parser.add_argument("--steps", type=int, default=0, metavar="N",
+                        help="run N gradient-descent steps on NAME alone, printing "
+                             "each step (default: 0, only the explanation)")
+    parser.add_argument("--learning-rate", type=float, default=0.1, metavar="RATE",
+                        help="learning rate of the steps (default: 0.1)")
+    parser.add_argument("--format", default="text", choices=FORMATS,
+                        help="output format of the explanation (default: text)")
+    parser.add_argument("--max-rows", type=int, default=20, metavar="N",
+                        help="data rows shown; all rows enter the sum (default: 20)")
+    parser.add_argument("--history-csv", metavar="PATH",
+                        help="with --steps, write every step to this CSV file")
+    parser.add_argument("--plot", metavar="PATH",
+                        help="with --steps, save the loss against NAME with the "
+                             "tangent at each step, and the loss curve, as an image "
+                             "(needs matplotlib)")
+
+
+def _add_data_arguments(parser):
+    # NOTE: stand-in until the shared data options of ``bpkit train`` exist.
+    parser.add_argument("--data", metavar="CSV",
+                        help="CSV file with a header row; the last column is the "
+                             "target, the others are inputs")
+    parser.add_argument("--hidden", default="2", metavar="WIDTHS",
+                        help="hidden layer widths for --data, comma-separated "
+                             "(default: 2)")
+    parser.add_argument("--activation", default="relu",
+                        help="hidden activation for --data (default: relu)")
+    parser.add_argument("--loss", default="ssr", help="loss for --data (default: ssr)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the initial weights for --data (default: 0)")
+
+
+def _load(args):
+    """Return (network, X, y) from --data or from --example."""
+    from bpkit import Network
+    from bpkit._examples import EXAMPLES
+
+    if args.data is None:
+        return EXAMPLES[args.example]()
+    table = np.genfromtxt(args.data, delimiter=",", names=True, dtype=np.float64)
+    if table.size == 0 or len(table.dtype.names) < 2:
+        raise ValueError(
+            f"--data {args.data!r} needs a header row and at least two columns "
+            "(inputs, then the target)"
+        )
+    columns = np.column_stack([table[name] for name in table.dtype.names])
+    X, y = columns[:, :-1], columns[:, -1]
+    try:
+        hidden = [int(width) for width in args.hidden.split(",") if width.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--hidden must be comma-separated ints such as 4,3, got {args.hidden!r}"
+        ) from None
+    network = Network((X.shape[1], *hidden, 1), activation=args.activation,
+                      loss=args.loss, seed=args.seed)
+    return network, X, y
+
+
+def _render(explanation, args):
+    if args.format == "markdown":
+        return explanation.to_markdown(max_rows=args.max_rows)
+    if args.format == "latex":
+        return explanation.to_latex(max_rows=args.max_rows) + "\n"
+    return explanation.to_text(max_rows=args.max_rows)
+
+
+def _step_line(number, explanation):
+    """One step of the lesson: the slope as a sum over rows, the step, the new value."""
+    name = explanation.name
+    terms = " + ".join(f"({term:.4g})" if term < 0 else f"{term:.4g}"
+                       for term in explanation.row_terms)
+    step = explanation.step
+    slope = f"({step.slope:.6g})" if step.slope < 0 else f"{step.slope:.6g}"
+    size = f"({step.step_size:.6g})" if step.step_size < 0 else f"{step.step_size:.6g}"
+    return [
+        f"Step {number}: {name} = {step.old:.6g}",
+        f"  slope ∂L/∂{name} = {terms} = {step.slope:.6g}",
+        f"  step size = {step.learning_rate:g} × {slope} = {step.step_size:.6g}",
+        f"  new {name} = {step.old:.6g} − {size} = {step.new:.6g}",
+    ]
+
+
+def run(args):
+    import bpkit
+
+    # validate
+    if args.steps < 0:
+        raise ValueError(f"--steps must be 0 or more, got {args.steps}")
+    if args.max_rows < 1:
+        raise ValueError(f"--max-rows must be at least 1, got {args.max_rows}")
+    if (args.history_csv or args.plot) and not args.steps:
+        raise ValueError("--history-csv and --plot need --steps N with N >= 1")
+    network, X, y = _load(args)
+
+    # explain at the starting point
+    learning_rate = args.learning_rate if args.steps else None
+    explanation = bpkit.explain(network, X, y, args.name, learning_rate=learning_rate)
+    sys.stdout.write(_render(explanation, args))
+    if not args.steps:
+        return 0
+
+    # walk gradient descent on NAME alone
+    history = network.fit(X, y, learning_rate=args.learning_rate, epochs=args.steps,
+                          trainable=[args.name])
+    lines = ["", f"Gradient descent on {args.name} alone, learning rate "
+             f"{args.learning_rate:g}:"]
+    # explain each step again at the value the fit recorded, then restore
+    current = network.parameter(args.name)
+    for step in range(len(history)):
+        network.set_parameter(args.name, float(history.values[step, 0]))
+        step_explanation = bpkit.explain(network, X, y, args.name,
+                                         learning_rate=args.learning_rate)
+        lines += _step_line(step + 1, step_explanation)
+    network.set_parameter(args.name, current)
+    lines.append(f"After {len(history)} steps: {args.name} = {current:.6g}, "
+                 f"loss {network.loss(X, y):.6g}")
+    print("\n".join(lines))
+
+    # export
+    if args.history_csv:
+        history.to_csv(args.history_csv)
+        print(f"wrote {len(history)} steps to {args.history_csv}")
+    if args.plot:
+        _save_plot(network, X, y, args.name, history, args.plot)
+        print(f"wrote the plot to {args.plot}")
+    return 0
+
+
+def _save_plot(network, X, y, name, history, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise OSError("--plot needs matplotlib; install it with pip install "
+                      "matplotlib") from None
+    from bpkit.plots import plot_loss_curve, plot_loss_slice
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    plot_loss_slice(network, X, y, name, history=history, ax=left)
+    plot_loss_curve(history, ax=right)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
