@@ -18,6 +18,7 @@ class Identity(Activation):
     name = "identity"
     latex = "z"
     latex_derivative = "1"
+    latex_steps = (r"\frac{d}{dz}\, z = 1",)
     _kernel = kernels.ACT_IDENTITY
 
     def value(self, z):
@@ -41,6 +42,12 @@ class ReLU(Activation):
     kinks = (0.0,)
     #: Where f'(z) = 0, in words; the explanation quotes it for a zero factor.
     zero_derivative_condition = "z <= 0"
+    latex_steps = (
+        r"z > 0:&\quad \max(z, 0) = z, \quad \frac{d}{dz}\, z = 1",
+        r"z < 0:&\quad \max(z, 0) = 0, \quad \frac{d}{dz}\, 0 = 0",
+        r"z = 0:&\quad \text{left slope } 0 \ne \text{right slope } 1,"
+        r" \text{ so } f'(0) := 0",
+    )
     _kernel = kernels.ACT_RELU
 
     def value(self, z):
@@ -64,6 +71,13 @@ class Sigmoid(Activation):
     name = "sigmoid"
     latex = r"\frac{1}{1 + e^{-z}}"
     latex_derivative = r"\sigma(z)\,\bigl(1 - \sigma(z)\bigr)"
+    latex_steps = (
+        r"\sigma(z) &= \left(1 + e^{-z}\right)^{-1}",
+        r"\sigma'(z) &= -\left(1 + e^{-z}\right)^{-2} \cdot \left(-e^{-z}\right)"
+        r" = \frac{e^{-z}}{\left(1 + e^{-z}\right)^2}",
+        r"&= \frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}}"
+        r" = \sigma(z)\,\bigl(1 - \sigma(z)\bigr)",
+    )
     _kernel = kernels.ACT_SIGMOID
 
     def value(self, z):
@@ -90,6 +104,11 @@ class Tanh(Activation):
     name = "tanh"
     latex = r"\tanh(z)"
     latex_derivative = r"1 - \tanh^2(z)"
+    latex_steps = (
+        r"\tanh(z) &= \frac{\sinh(z)}{\cosh(z)}",
+        r"\frac{d}{dz} \tanh(z) &= \frac{\cosh^2(z) - \sinh^2(z)}{\cosh^2(z)}"
+        r" = 1 - \tanh^2(z)",
+    )
     _kernel = kernels.ACT_TANH
 
     def value(self, z):
@@ -113,6 +132,10 @@ class Softplus(Activation):
     name = "softplus"
     latex = r"\log\left(1 + e^{z}\right)"
     latex_derivative = r"\frac{1}{1 + e^{-z}}"
+    latex_steps = (
+        r"\frac{d}{dz} \log\left(1 + e^{z}\right) &= \frac{e^{z}}{1 + e^{z}}",
+        r"&= \frac{1}{e^{-z} + 1} = \sigma(z)",
+    )
     _kernel = kernels.ACT_SOFTPLUS
 
     def value(self, z):

@@ -271,9 +271,9 @@ def explain(network, X, y, name, *, learning_rate=None, max_paths=MAX_PATHS):
     >>> net.set_parameter("W1", 2.0)
     >>> explanation = bpkit.explain(net, [[1.0], [3.0]], [1.0, 5.0], "W1")
     >>> explanation.value
-    32.0
+    8.0
     >>> [float(t) for t in explanation.row_terms]
-    [2.0, 30.0]
+    [2.0, 6.0]
     """
     # validate
     check_parameter_name(name, network._layout)

@@ -18,6 +18,11 @@ class SSR(Loss):
     name = "ssr"
     latex = r"\sum_i \left(\hat{y}_i - y_i\right)^2"
     latex_derivative = r"2\left(\hat{y}_i - y_i\right)"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= \frac{\partial}{\partial \hat{y}_i}"
+        r" \left(\hat{y}_i - y_i\right)^2",
+        r"&= 2\left(\hat{y}_i - y_i\right) = -2\left(y_i - \hat{y}_i\right)",
+    )
     reduction = "sum"
     _kernel = kernels.LOSS_SSR
 
@@ -36,6 +41,11 @@ class MSE(Loss):
     name = "mse"
     latex = r"\frac{1}{N} \sum_i \left(\hat{y}_i - y_i\right)^2"
     latex_derivative = r"\frac{2}{N}\left(\hat{y}_i - y_i\right)"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= \frac{1}{N}"
+        r" \frac{\partial}{\partial \hat{y}_i} \left(\hat{y}_i - y_i\right)^2",
+        r"&= \frac{2}{N}\left(\hat{y}_i - y_i\right)",
+    )
     reduction = "mean"
     _kernel = kernels.LOSS_MSE
 

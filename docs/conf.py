@@ -1,0 +1,24 @@
+"""Sphinx configuration of the bpkit documentation."""
+
+import bpkit
+
+project = "bpkit"
+author = "bpkit developers"
+copyright = "2026, bpkit developers"
+release = bpkit.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.doctest",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "bpkit.sphinxext",
+]
+
+numpydoc_show_class_members = False
+numpydoc_xref_param_type = False
+autodoc_member_order = "bysource"
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+doctest_global_setup = "import numpy as np\nimport bpkit"
