@@ -4,9 +4,9 @@ Notation, shared with the derivation pages and the renderings. Nodes that are
 not inputs are numbered 1, 2, ... layer by layer, the same numbers as the
 biases, so node k computes the sum ``s_k`` (weights times inputs plus
 ``b_k``) and passes it through its layer's activation f. A hidden node's
-output is ``y_k``; the network's outputs are the predictions ``ŷ`` (``ŷ_m``
-when there are several), inputs are ``x_1, x_2, ...`` and ``i`` numbers the
-data rows.
+output is ``y_k``. The network's outputs are the predictions ``ŷ`` (``ŷ_m``
+when there are several). Inputs are ``x_1, x_2, ...``, and ``i`` numbers
+the data rows.
 
 For a parameter p of node k the chain rule gives, on row i,
 
@@ -132,7 +132,7 @@ class Step:
 
 @dataclass
 class Explanation:
-    """Why dLoss/d``name`` has its value, per data row and summed.
+    """Explanation of dLoss/d``name``: its factors per data row, and their sum.
 
     Build it with :func:`bpkit.explain`. ``form`` is ``"paths"`` when
     :attr:`paths` lists every route to the outputs, or ``"delta"`` when the
@@ -409,14 +409,14 @@ class _Context:
         return self.layout.names[index]
 
     def skips_activation(self, layer):
-        """Whether f' of this layer is 1 everywhere (identity), so it is left out."""
+        """Return whether f' of this layer is 1 everywhere (identity), so it is left out."""
         activation = self.network.activations[layer]
         return getattr(activation, "elementwise", True) and (
             activation.latex_derivative.strip() == "1"
         )
 
     def after_sum(self, layer, node):
-        """The symbol a weight factor differentiates: s, or y (ŷ) when y = s (identity)."""
+        """Return the symbol a weight differentiates: s, or y (ŷ) when y = s (identity)."""
         if self.skips_activation(layer):
             return self.output_symbol(layer, node)
         return self.sum_symbol(layer, node)
@@ -492,14 +492,14 @@ class _Context:
         )
 
     def routes(self, layer, node):
-        """Every sequence of node indices from (layer, node) to an output node."""
+        """Return every sequence of node indices from (layer, node) to an output node."""
         routes = [[node]]
         for width in self.layout.layer_sizes[layer + 2:]:
             routes = [route + [n] for route in routes for n in range(width)]
         return routes
 
     def path_factors(self, route):
-        """Factors from the loss down to the first node of ``route``."""
+        """Return the factors from the loss down to the first node of ``route``."""
         last = self.layout.n_layers - 1
         first_layer = last - len(route) + 1
         factors = [self.loss_factor(route[-1])]
@@ -513,7 +513,7 @@ class _Context:
         return factors
 
     def delta_layers(self, down_to):
-        """Delta values dL/ds from the output layer down to layer ``down_to``."""
+        """Compute the deltas dL/ds from the output layer down to layer ``down_to``."""
         last = self.layout.n_layers - 1
         activations = self.network.activations
         upstream = np.asarray(
@@ -537,7 +537,7 @@ class _Context:
     # -- whole-chain descriptions ------------------------------------------
 
     def partial_chain(self, layer, kind, node, source, form):
-        """The chain of partial derivatives for the first path, or the delta form."""
+        """Return the partial derivatives of the first path, or of the delta form."""
         s = self.after_sum(layer, node)
         if kind == "b":
             name = self.layout.names[self.layout.bias_offsets[layer] + node]
@@ -557,7 +557,7 @@ class _Context:
         return chain
 
     def definitions(self, layer, form):
-        """Formulas of the loss and the activations involved, from the plugins."""
+        """Return the formulas of the loss and the activations involved, from the plugins."""
         loss = self.network.loss_function
         y_hat = Symbol(r"\hat{y}_i", "ŷ_i")
         result = [

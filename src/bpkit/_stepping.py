@@ -21,8 +21,9 @@ def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epo
     ----------
     engine : Engine
     params : ndarray of shape (n_params,)
-        Updated in place. On divergence it holds the parameters of the last
-        finite loss; on KeyboardInterrupt those of the last completed step.
+        Updated in place. On divergence it ends at the parameters of the last
+        finite loss, and on KeyboardInterrupt at those of the last completed
+        step.
     X : ndarray of shape (n_samples, n_inputs)
     Y : ndarray of shape (n_samples, n_outputs)
     indices : ndarray of intp, shape (n_trainable,)

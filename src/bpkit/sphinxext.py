@@ -42,7 +42,7 @@ def _math_block(latex, nowrap=False):
 
 
 def _notes(cls):
-    """The Notes section of a numpydoc class docstring, as lines, or []."""
+    """Return the Notes section of a numpydoc class docstring as lines, or []."""
     if not cls.__doc__:
         return []
     from numpydoc.docscrape import NumpyDocString
@@ -64,7 +64,7 @@ def _title(text, underline):
 
 
 def activation_lines(name, underline="-"):
-    """reST for one registered activation."""
+    """Return the reST lines of one registered activation."""
     entry = REGISTRY.entry("activation", name)
     cls = entry.cls
     instance = bpkit.get_activation(name)
@@ -105,7 +105,7 @@ def activation_lines(name, underline="-"):
 
 
 def loss_lines(name, underline="-"):
-    """reST for one registered loss."""
+    """Return the reST lines of one registered loss."""
     entry = REGISTRY.entry("loss", name)
     cls = entry.cls
     lines = _title(name, underline)
@@ -130,7 +130,7 @@ def loss_lines(name, underline="-"):
 
 
 def explanation_lines(example, name, learning_rate=None):
-    """reST for the explanation of one parameter of a built-in example."""
+    """Return the reST lines explaining one parameter of a built-in example."""
     network, X, y = EXAMPLES[example]()
     explanation = bpkit.explain(network, X, y, name, learning_rate=learning_rate)
     lines = [f"{name} = {explanation.parameter_value:g}; {explanation.form_reason}.", ""]
@@ -166,7 +166,8 @@ class DerivationsDirective(_GeneratedDirective):
             build = loss_lines
         else:
             raise self.error(
-                f"bpkit-derivations takes 'activation' or 'loss', got {kind!r}"
+                f"invalid argument {kind!r} of bpkit-derivations; use 'activation' "
+                "or 'loss'"
             )
         lines = []
         for name in REGISTRY.names(kind):
@@ -204,7 +205,7 @@ class ExplainAllDirective(_GeneratedDirective):
         network, _, _ = EXAMPLES[example]()
         lines = []
         for name in network.parameter_names():
-            lines += _title(f"dL/d{name}", underline)
+            lines += _title(f"∂L/∂{name}", underline)
             lines += explanation_lines(example, name)
         return self.parse(lines)
 

@@ -83,7 +83,7 @@ def _render(explanation, args):
 
 
 def _step_line(number, explanation):
-    """One step of the lesson: the slope as a sum over rows, the step, the new value."""
+    """Format one lesson step: slope as a sum over rows, step size, new value."""
     name = explanation.name
     terms = " + ".join(f"({term:.4g})" if term < 0 else f"{term:.4g}"
                        for term in explanation.row_terms)
