@@ -369,3 +369,21 @@ def test_bad_data_rejected():
     network, X, y = worked_example()
     with pytest.raises(ValueError, match="y has 3 rows but X has 4"):
         bpkit.explain(network, X, y[:3], "W1")
+
+
+def test_zero_loss_factor_says_why():
+    network, X, y = worked_example()
+    predictions = network.predict(X)
+    y = y.copy()
+    y[0] = predictions[0]
+    notes = dict(bpkit.explain(network, X, y, "b3").zero_notes())
+    assert list(notes) == [0]
+    assert "2(ŷ_i − y_i) = 0 because the loss does not change" in notes[0]
+    assert "this row contributes nothing" in notes[0]
+
+
+def test_zero_weight_factor_says_why():
+    network, X, y = worked_example()
+    network.set_parameter("W5", 0.0)
+    notes = dict(bpkit.explain(network, X, y, "W1").zero_notes())
+    assert notes[0].startswith("W5 = 0, so this row contributes nothing")

@@ -107,3 +107,24 @@ def test_recorded_fit_bad_name_changes_nothing():
     with pytest.raises(ValueError, match="unknown parameter name 'b9'"):
         network.fit(X, y, learning_rate=0.1, epochs=2, trainable=["b3", "b9"])
     assert network.parameters() == before
+
+
+def test_recorded_fit_interrupt_keeps_steps(monkeypatch):
+    network, X, y = dosage_example()
+    engine = network._engine
+    calls = []
+    original = engine.loss_and_gradients
+
+    def interrupt_third_call(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(engine, "loss_and_gradients", interrupt_third_call)
+    with pytest.raises(KeyboardInterrupt):
+        network.fit(X, y, learning_rate=0.1, epochs=10, trainable=["b3"])
+    history = network.history_
+    assert history.interrupted
+    assert len(history) == 2
+    assert network.parameter("b3") == history.new_values[-1, 0]

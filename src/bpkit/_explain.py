@@ -83,7 +83,10 @@ class Factor:
                 )
             return f"{self.symbol.text} = 0 at {argument} on this row"
         if self.kind == "loss":
-            return f"{self.symbol.text} = 0: the prediction has zero loss slope here"
+            return (f"{self.symbol.text} = 0 because the loss does not change with "
+                    "the prediction on this row")
+        if self.kind == "weight":
+            return f"{self.symbol.text} = 0"
         return f"{self.symbol.text} = 0 on this row"
 
 
