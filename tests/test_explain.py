@@ -291,6 +291,8 @@ def _explanations():
     yield "paths-W1", bpkit.explain(network, X, y, "W1")
     network, X, y = random_network("relu", seed=8)
     yield "delta-W2", bpkit.explain(network, X, y, "W2", learning_rate=0.5)
+    network, X, y = random_network("tanh", sizes=(2, 4, 2, 4), seed=9)
+    yield "eight-paths-W1", bpkit.explain(network, X, y, "W1")
 
 
 EXPLANATIONS = dict(_explanations())

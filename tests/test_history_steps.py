@@ -47,6 +47,14 @@ def test_recorded_fit_equals_compiled_fit():
     np.testing.assert_allclose(history.loss, plain.loss, rtol=1e-13)
 
 
+def test_recorded_fit_verbose_prints(capsys):
+    network, X, y = dosage_example()
+    network.fit(X, y, learning_rate=0.1, epochs=20, trainable=["b3"], verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10
+    assert lines[-1].startswith("step 20/20  loss ")
+
+
 def test_full_fit_does_not_record_by_default():
     network, X, y = worked_example()
     history = network.fit(X, y, learning_rate=0.01, epochs=3)

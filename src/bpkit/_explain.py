@@ -222,7 +222,7 @@ class Explanation:
         return render_markdown(self, max_rows=max_rows)
 
     def to_latex(self, max_rows=20):
-        """Return the explanation as one LaTeX ``align`` environment (needs amsmath)."""
+        """Return the explanation as one LaTeX ``align*`` environment (needs amsmath)."""
         from bpkit._render import render_latex
 
         return render_latex(self, max_rows=max_rows)

@@ -294,7 +294,7 @@ class Network:
             record_steps = trainable is not None
         if record_steps:
             return self._fit_recording_steps(X, Y, trainable_names, learning_rate,
-                                             epochs)
+                                             epochs, verbose)
 
         # train, in chunks when verbose so progress can be printed
         losses = np.zeros(epochs, dtype=np.float64)
@@ -333,12 +333,17 @@ class Network:
         logger.debug("fit finished: %r", history)
         return history
 
-    def _fit_recording_steps(self, X, Y, names, learning_rate, epochs):
+    def _fit_recording_steps(self, X, Y, names, learning_rate, epochs, verbose):
         indices = np.array([self._layout.index_of[name] for name in names], dtype=np.intp)
         before = self._params.copy()
+
+        def progress(done, loss):
+            print(f"step {done:>{len(str(epochs))}}/{epochs}  loss {loss:.6g}")
+
         try:
             history = fit_recording_steps(self._engine, self._params, X, Y, indices,
-                                          names, learning_rate, epochs)
+                                          names, learning_rate, epochs,
+                                          progress if verbose else None)
         except KeyboardInterrupt as interrupt:
             self.history_ = interrupt.history
             logger.info("fit interrupted after %d of %d steps", len(interrupt.history),

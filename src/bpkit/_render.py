@@ -234,16 +234,25 @@ def _text_table(columns, product, products, rows):
         return table
     lines = []
     for row_cells in cells:
-        items = [f"{h} = {v}" for h, v in zip(headers[1:-1], row_cells[1:-1])]
-        lines.append(_fill(
-            f"row {row_cells[0]}: " + ", ".join(items)
-            + f"; {headers[-1]} {row_cells[-1]}", "  ", "      "))
+        items = [_keep(h, v) for h, v in zip(headers[1:-1], row_cells[1:-1])]
+        items.append(_keep(headers[-1], row_cells[-1]))
+        lines.append(_fill(f"row {row_cells[0]}: " + ", ".join(items), "  ", "      "))
     return lines
 
 
+_NO_BREAK = "\u00a0"
+
+
+def _keep(name, value):
+    """Join ``name = value`` so that line wrapping never splits it."""
+    return f"{name} = {value}".replace(" ", _NO_BREAK)
+
+
 def _fill(text, indent="  ", subsequent="    "):
-    return textwrap.fill(text, width=WIDTH, initial_indent=indent,
-                         subsequent_indent=subsequent, break_on_hyphens=False)
+    # textwrap splits only at ASCII whitespace, so no-break spaces hold items together
+    wrapped = textwrap.fill(text, width=WIDTH, initial_indent=indent,
+                            subsequent_indent=subsequent, break_on_hyphens=False)
+    return wrapped.replace(_NO_BREAK, " ")
 
 
 def render_text(explanation, max_rows=20):
@@ -284,7 +293,7 @@ def render_text(explanation, max_rows=20):
         for row in rows:
             lines.append(f"  row {row + 1}:")
             for layer in e.deltas:
-                items = [f"{s.text.removesuffix('_i')} = {_number(v)}"
+                items = [_keep(s.text.removesuffix("_i"), _number(v))
                          for s, v in zip(layer.symbols, layer.values[row])]
                 lines.append(_fill(", ".join(items), "    ", "      "))
         lines.append("")

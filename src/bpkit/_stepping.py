@@ -14,7 +14,8 @@ import numpy as np
 from bpkit._history import History
 
 
-def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epochs):
+def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epochs,
+                        progress=None):
     """Run ``epochs`` full-batch steps on ``params`` in place; return the History.
 
     Parameters
@@ -32,6 +33,9 @@ def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epo
     names : list of str
     learning_rate : float
     epochs : int
+    progress : callable, optional
+        Called as ``progress(steps_done, loss)`` after about every tenth of
+        the steps.
 
     Returns
     -------
@@ -66,6 +70,9 @@ def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epo
             slopes[done] = slope
             params[indices] = updated
             done += 1
+            if progress is not None and (done % max(1, epochs // 10) == 0
+                                         or done == epochs):
+                progress(done, loss)
     except KeyboardInterrupt as interrupt:
         interrupt.history = History(
             losses[:done], learning_rate, names, interrupted=True,
