@@ -2,6 +2,7 @@
 
 import io
 
+import numpy as np
 import pytest
 from sphinx import application as sphinx_application
 
@@ -102,3 +103,35 @@ def test_unknown_kind_is_an_error(tmp_path):
     warnings = io.StringIO()
     build(tmp_path, ".. bpkit-derivations:: optimizer\n", warnings)
     assert "invalid argument 'optimizer' of bpkit-derivations" in warnings.getvalue()
+
+
+class AbsoluteSum(bpkit.Loss):
+    """Sum of absolute residuals."""
+
+    name = "absolute_sum_for_sphinx_test"
+    latex = r"\sum_i \lvert \hat{y}_i - y_i \rvert"
+    latex_derivative = r"\operatorname{sign}(\hat{y}_i - y_i)"
+    kinks = (0.0,)
+
+    def value(self, y_true, y_pred):
+        return float(abs(y_pred - y_true).sum())
+
+    def gradient(self, y_true, y_pred):
+        return np.sign(y_pred - y_true)
+
+
+class AbsolutePlugin:
+    @bpkit.hookimpl
+    def bpkit_register_losses(self):
+        return [AbsoluteSum]
+
+
+def test_plugin_loss_kink_convention(tmp_path):
+    plugin = AbsolutePlugin()
+    bpkit.register_plugin(plugin, name="sphinx-test-absolute")
+    try:
+        page = build(tmp_path, ".. bpkit-derivations:: loss\n")
+    finally:
+        bpkit.unregister_plugin(plugin)
+    assert 'id="absolute-sum-for-sphinx-test"' in page
+    assert r"\(\partial L / \partial \hat{y} = 0\)" in page

@@ -101,6 +101,8 @@ def activation_lines(name, underline="-"):
     lines += ["**Numerical notes**", ""]
     notes = _notes(cls)
     lines += (notes or ["None given."]) + [""]
+    lines += [f'Use it as ``bpkit.get_activation("{name}")``; see '
+              ":func:`bpkit.get_activation` and :class:`bpkit.Activation`.", ""]
     return lines
 
 
@@ -124,8 +126,23 @@ def loss_lines(name, underline="-"):
                              + "\n\\end{aligned}")
     else:
         lines += ["The plugin gives no derivation steps (attribute ``latex_steps``).", ""]
+    kinks = tuple(getattr(cls, "kinks", ()))
+    if kinks:
+        # kinks of a loss are residuals r = y_pred - y_true
+        instance = bpkit.get_loss(name)
+        lines += ["**Convention at kinks**", ""]
+        for kink in kinks:
+            gradient = instance.gradient(np.zeros((1, 1)), np.full((1, 1), kink))
+            lines.append(
+                f"- At the residual :math:`r = {kink:g}` bpkit uses "
+                f":math:`\\partial L / \\partial \\hat{{y}} = "
+                f"{float(gradient[0, 0]):g}` (one element, N = 1)."
+            )
+        lines.append("")
     lines += ["**Numerical notes**", ""]
     lines += (_notes(cls) or ["None given."]) + [""]
+    lines += [f'Use it as ``bpkit.get_loss("{name}")``; see '
+              ":func:`bpkit.get_loss` and :class:`bpkit.Loss`.", ""]
     return lines
 
 
