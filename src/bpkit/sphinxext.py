@@ -73,9 +73,12 @@ def activation_lines(name, underline="-"):
     lines += _summary(cls) + [""]
     lines += [f"Registered by plugin ``{entry.plugin}`` of package "
               f"``{entry.package}``.", ""]
-    lines += ["**Value**"] + _math_block(f"{function}(z) = {cls.latex}")
-    lines += ["**Derivative**"] + _math_block(f"{function}'(z) = {cls.latex_derivative}")
-    steps = getattr(cls, "latex_steps", ())
+    # formulas and kinks may depend on the parameters, so read them from an instance
+    lines += ["**Value**"] + _math_block(f"{function}(z) = {instance.latex}")
+    lines += ["**Derivative**"] + _math_block(
+        f"{function}'(z) = {instance.latex_derivative}"
+    )
+    steps = getattr(instance, "latex_steps", ())
     lines += ["**Derivation**", ""]
     if steps:
         body = " \\\\\n".join(steps)
@@ -83,7 +86,7 @@ def activation_lines(name, underline="-"):
     else:
         lines += ["The plugin gives no derivation steps (attribute ``latex_steps``).", ""]
     lines += ["**Convention at kinks**", ""]
-    kinks = tuple(getattr(cls, "kinks", ()))
+    kinks = tuple(getattr(instance, "kinks", ()))
     if kinks and getattr(instance, "elementwise", True):
         values = instance.derivative(np.array([kinks], dtype=np.float64))[0]
         for kink, value in zip(kinks, values):
@@ -110,26 +113,26 @@ def loss_lines(name, underline="-"):
     """Return the reST lines of one registered loss."""
     entry = REGISTRY.entry("loss", name)
     cls = entry.cls
+    instance = bpkit.get_loss(name)
     lines = _title(name, underline)
     lines += _summary(cls) + [""]
     lines += [f"Registered by plugin ``{entry.plugin}`` of package "
               f"``{entry.package}``. Reduction over the elements: "
               f"``{getattr(cls, 'reduction', 'sum')}``.", ""]
-    lines += ["**Value**"] + _math_block(f"L = {cls.latex}")
+    lines += ["**Value**"] + _math_block(f"L = {instance.latex}")
     lines += ["**Derivative**"] + _math_block(
-        f"\\frac{{\\partial L}}{{\\partial \\hat{{y}}_i}} = {cls.latex_derivative}"
+        f"\\frac{{\\partial L}}{{\\partial \\hat{{y}}_i}} = {instance.latex_derivative}"
     )
-    steps = getattr(cls, "latex_steps", ())
+    steps = getattr(instance, "latex_steps", ())
     lines += ["**Derivation**", ""]
     if steps:
         lines += _math_block("\\begin{aligned}\n" + " \\\\\n".join(steps)
                              + "\n\\end{aligned}")
     else:
         lines += ["The plugin gives no derivation steps (attribute ``latex_steps``).", ""]
-    kinks = tuple(getattr(cls, "kinks", ()))
+    kinks = tuple(getattr(instance, "kinks", ()))
     if kinks:
         # kinks of a loss are residuals r = y_pred - y_true
-        instance = bpkit.get_loss(name)
         lines += ["**Convention at kinks**", ""]
         for kink in kinks:
             gradient = instance.gradient(np.zeros((1, 1)), np.full((1, 1), kink))
