@@ -298,12 +298,15 @@ def explain(network, X, y, name, *, learning_rate=None, max_paths=MAX_PATHS):
     # choose the form
     layer, kind, node, source = layout.locate(name)
     n_paths = int(np.prod(layout.layer_sizes[layer + 2:], dtype=np.int64))
-    output_activation = network.activations[-1]
-    if not getattr(output_activation, "elementwise", True):
+    coupled = [
+        activation for activation in network.activations[layer:]
+        if not getattr(activation, "elementwise", True)
+    ]
+    if coupled:
         form = "delta"
         reason = (
-            f"the output activation {output_activation.name} is not elementwise, so "
-            "every output depends on every output sum; the delta recursion is shown"
+            f"the activation {coupled[-1].name} is not elementwise, so each of its "
+            "outputs depends on every sum of its layer; the delta recursion is shown"
         )
     elif n_paths > max_paths:
         form = "delta"
@@ -523,14 +526,13 @@ class _Context:
             self.network.loss_function.gradient(self.Y, self.outputs[-1]),
             dtype=np.float64,
         )
-        delta = _output_delta(activations[-1], self.zs[-1], upstream)
+        delta = _apply_derivative(activations[-1], self.zs[-1], upstream)
         layers = []
         for layer in range(last, down_to - 1, -1):
             if layer < last:
-                derivative = np.asarray(
-                    activations[layer].derivative(self.zs[layer]), dtype=np.float64
+                delta = _apply_derivative(
+                    activations[layer], self.zs[layer], delta @ self.weights[layer + 1]
                 )
-                delta = (delta @ self.weights[layer + 1]) * derivative
             width = self.layout.layer_sizes[layer + 1]
             numbers = [self.node_number(layer, n) for n in range(width)]
             symbols = [Symbol(rf"\delta_{{{k},i}}", f"δ{k}_i") for k in numbers]
@@ -607,8 +609,8 @@ class _Context:
         return sorted(set(notes))
 
 
-def _output_delta(activation, z, upstream):
-    """dL/ds of the output layer from dL/dŷ: elementwise, or by the vector-Jacobian product."""
+def _apply_derivative(activation, z, upstream):
+    """Return dL/ds from dL/dy for y = f(s): elementwise, or by f's vector-Jacobian product."""
     if getattr(activation, "elementwise", True):
         return upstream * np.asarray(activation.derivative(z), dtype=np.float64)
     return np.asarray(activation.vjp(z, upstream), dtype=np.float64)
