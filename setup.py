@@ -1,8 +1,10 @@
 """Build the compiled core of bpkit.
 
 All Cython compiler directives are set here, once. Setting the environment
-variable ``BPKIT_DEBUG=1`` at build time turns bounds and wraparound checks back
-on and enables the line tracing needed for coverage of ``.pyx`` files.
+variable ``BPKIT_DEBUG=1`` at build time turns bounds, wraparound and
+initialization checks back on, makes division by zero raise ZeroDivisionError,
+compiles with ``-O0 -g`` for a debugger and writes Cython's annotated HTML
+beside the generated C files under ``build/cython-debug``.
 """
 
 import os
@@ -39,5 +41,8 @@ setup(
         extensions,
         compiler_directives=directives,
         annotate=DEBUG,
+        # Cython regenerates a .c file only when its .pyx is newer, not when the
+        # directives change, so debug and release builds keep separate C files.
+        build_dir=os.path.join("build", "cython-debug" if DEBUG else "cython-release"),
     ),
 )

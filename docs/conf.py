@@ -16,9 +16,12 @@ extensions = [
     "bpkit.sphinxext",
 ]
 
+# Class pages list their methods through autodoc's :members:, so numpydoc's
+# own member tables (which need autosummary stubs) stay off.
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 autodoc_member_order = "bysource"
-exclude_patterns = ["_build"]
+
+exclude_patterns = ["_build", "generated"]
 html_theme = "alabaster"
 doctest_global_setup = "import numpy as np\nimport bpkit"

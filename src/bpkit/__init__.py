@@ -8,8 +8,15 @@ Activations and losses come from a pluggy registry; see :mod:`bpkit.hookspecs`.
 import logging
 
 from bpkit._base import Activation, Loss
+from bpkit._datasets import (
+    dosage_parameters,
+    load_dosage,
+    load_iris_petals,
+    load_worked_example,
+)
 from bpkit._explain import Explanation, explain
 from bpkit._exceptions import BpkitWarning, DivergenceWarning, PluginError
+from bpkit._gradcheck import GradientCheck, gradcheck
 from bpkit._history import History
 from bpkit._network import Network
 from bpkit._registry import (
@@ -31,16 +38,22 @@ __all__ = sorted([
     "BpkitWarning",
     "DivergenceWarning",
     "Explanation",
+    "GradientCheck",
     "History",
     "Loss",
     "Network",
     "PluginError",
+    "dosage_parameters",
     "explain",
     "get_activation",
     "get_loss",
+    "gradcheck",
     "hookimpl",
     "list_activations",
     "list_losses",
+    "load_dosage",
+    "load_iris_petals",
+    "load_worked_example",
     "register_plugin",
     "unregister_plugin",
 ])

@@ -1,15 +1,35 @@
 """Built-in activations, registered through the same hook as any plugin.
 
-Each class gives f and f' in NumPy, written to be stable for every finite
-input, and the code of its C twin in ``_kernels.pxd``; the tests hold the two
-equal. Symbols: z is the pre-activation, f(z) the activation.
+Each class gives f and f' in NumPy and the code of its C twin in
+``_kernels.pxd``; the tests hold the two equal. Symbols: z is the
+pre-activation, f(z) the activation. This module has the piecewise-linear
+and exponential-linear functions; the smooth ones live in
+``_smooth_activations.py`` and softmax in ``_softmax.py``.
+
+Every built-in accepts any finite z in float64 or float32 and returns finite
+values of the input dtype. float32 input is evaluated in float64 and rounded
+once. At a kink, where f has no derivative, ``derivative`` returns the
+one-sided derivative from the left, so relu'(0) = 0, leaky_relu'(0) = alpha
+and elu'(0) = alpha.
 """
 
 import numpy as np
 
 from bpkit import _elementwise as kernels
 from bpkit._base import Activation
+from bpkit._smooth_activations import GELU, SiLU, Sigmoid, Softplus, Tanh
+from bpkit._softmax import Softmax
+from bpkit._stable import working_dtype
+from bpkit._validation import check_parameter
 from bpkit.hookspecs import hookimpl
+
+
+def _float_array(z):
+    """Return z as an array of its own float dtype (float64 for other types)."""
+    z = np.asarray(z)
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
+    return z
 
 
 class Identity(Activation):
@@ -22,10 +42,10 @@ class Identity(Activation):
     _kernel = kernels.ACT_IDENTITY
 
     def value(self, z):
-        return np.array(z, copy=True)
+        return np.array(_float_array(z), copy=True)
 
     def derivative(self, z):
-        return np.ones_like(z)
+        return np.ones_like(_float_array(z))
 
 
 class ReLU(Activation):
@@ -33,7 +53,8 @@ class ReLU(Activation):
 
     Notes
     -----
-    f is not differentiable at z = 0; bpkit uses f'(0) = 0 there.
+    f has a kink at z = 0; bpkit uses f'(0) = 0 there, the derivative from
+    the left. Both value and derivative are exact.
     """
 
     name = "relu"
@@ -51,104 +72,110 @@ class ReLU(Activation):
     _kernel = kernels.ACT_RELU
 
     def value(self, z):
-        return np.maximum(z, 0).astype(np.asarray(z).dtype, copy=False)
+        z = _float_array(z)
+        return np.where(z > 0, z, 0).astype(z.dtype, copy=False)
 
     def derivative(self, z):
-        z = np.asarray(z)
+        z = _float_array(z)
         return (z > 0).astype(z.dtype)
 
 
-class Sigmoid(Activation):
-    """Logistic sigmoid, f(z) = 1 / (1 + exp(-z)).
+class LeakyReLU(Activation):
+    """Leaky ReLU, f(z) = z for z > 0 and alpha z otherwise.
+
+    Parameters
+    ----------
+    alpha : float, default 0.01
+        Slope for z <= 0, a finite number >= 0. ``alpha=0`` is ReLU.
 
     Notes
     -----
-    Evaluated as exp(z) / (1 + exp(z)) for z < 0 so that exp never
-    overflows. f'(z) = e / (1 + e)^2 with e = exp(-|z|), which keeps full
-    relative accuracy where f(z) (1 - f(z)) would round to 0.
+    f has a kink at z = 0 (unless alpha = 1); bpkit uses f'(0) = alpha, the
+    derivative from the left. The value is alpha z rounded once.
     """
 
-    name = "sigmoid"
-    latex = r"\frac{1}{1 + e^{-z}}"
-    latex_derivative = r"\sigma(z)\,\bigl(1 - \sigma(z)\bigr)"
+    name = "leaky_relu"
+    latex = r"\begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}"
+    latex_derivative = r"\begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}"
+    kinks = (0.0,)
     latex_steps = (
-        r"\sigma(z) &= \left(1 + e^{-z}\right)^{-1}",
-        r"\sigma'(z) &= -\left(1 + e^{-z}\right)^{-2} \cdot \left(-e^{-z}\right)"
-        r" = \frac{e^{-z}}{\left(1 + e^{-z}\right)^2}",
-        r"&= \frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}}"
-        r" = \sigma(z)\,\bigl(1 - \sigma(z)\bigr)",
+        r"z > 0:&\quad f(z) = z, \quad f'(z) = 1",
+        r"z < 0:&\quad f(z) = \alpha z, \quad f'(z) = \alpha",
+        r"z = 0:&\quad \text{left slope } \alpha, \text{ right slope } 1,"
+        r" \text{ so } f'(0) := \alpha",
     )
-    _kernel = kernels.ACT_SIGMOID
+    _kernel = kernels.ACT_LEAKY_RELU
+
+    def __init__(self, alpha=0.01):
+        alpha = check_parameter(alpha, "alpha", "leaky_relu")
+        super().__init__(alpha=alpha)
+        self.alpha = alpha
 
     def value(self, z):
-        z = np.asarray(z)
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+        z64, dtype = working_dtype(z)
+        return np.where(z64 > 0, z64, self.alpha * z64).astype(dtype)
 
     def derivative(self, z):
-        z = np.asarray(z)
-        e = np.exp(-np.abs(z))
-        return (e / ((1 + e) * (1 + e))).astype(z.dtype, copy=False)
+        z64, dtype = working_dtype(z)
+        return np.where(z64 > 0, 1.0, self.alpha).astype(dtype)
 
 
-class Tanh(Activation):
-    """Hyperbolic tangent.
+class ELU(Activation):
+    """Exponential linear unit, f(z) = z for z > 0, alpha (exp(z) - 1) otherwise.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Limit of -f(z) as z goes to minus infinity, a finite number >= 0.
 
     Notes
     -----
-    f'(z) = 1 - tanh(z)^2 cancels to 0 for |z| > 19; bpkit evaluates it as
-    4e / (1 + e)^2 with e = exp(-2|z|), which is the same value without the
-    cancellation.
+    exp(z) - 1 cancels for small |z| (at z = 1e-8 it keeps only 8 digits), so
+    f uses ``expm1``. f'(z) = alpha exp(z) for z <= 0. For alpha != 1, f has a
+    kink at 0 and bpkit uses f'(0) = alpha, the derivative from the left.
     """
 
-    name = "tanh"
-    latex = r"\tanh(z)"
-    latex_derivative = r"1 - \tanh^2(z)"
+    name = "elu"
+    latex = r"\begin{cases} z & z > 0 \\ \alpha \left(e^{z} - 1\right) & z \le 0 \end{cases}"
+    latex_derivative = r"\begin{cases} 1 & z > 0 \\ \alpha e^{z} & z \le 0 \end{cases}"
     latex_steps = (
-        r"\tanh(z) &= \frac{\sinh(z)}{\cosh(z)}",
-        r"\frac{d}{dz} \tanh(z) &= \frac{\cosh^2(z) - \sinh^2(z)}{\cosh^2(z)}"
-        r" = 1 - \tanh^2(z)",
+        r"z > 0:&\quad f(z) = z, \quad f'(z) = 1",
+        r"z < 0:&\quad \frac{d}{dz}\, \alpha\left(e^{z} - 1\right) = \alpha e^{z}",
+        r"z = 0:&\quad \text{left slope } \alpha e^{0} = \alpha, \text{ right slope } 1,"
+        r" \text{ so } f'(0) := \alpha",
     )
-    _kernel = kernels.ACT_TANH
+    _kernel = kernels.ACT_ELU
+
+    def __init__(self, alpha=1.0):
+        alpha = check_parameter(alpha, "alpha", "elu")
+        super().__init__(alpha=alpha)
+        self.alpha = alpha
+        self.kinks = () if alpha == 1.0 else (0.0,)
 
     def value(self, z):
-        return np.tanh(z)
+        z64, dtype = working_dtype(z)
+        negative = self.alpha * np.expm1(np.minimum(z64, 0.0))
+        return np.where(z64 > 0, z64, negative).astype(dtype)
 
     def derivative(self, z):
-        z = np.asarray(z)
-        e = np.exp(-2 * np.abs(z))
-        return (4 * e / ((1 + e) * (1 + e))).astype(z.dtype, copy=False)
-
-
-class Softplus(Activation):
-    """Softplus, f(z) = log(1 + exp(z)), a smooth ReLU.
-
-    Notes
-    -----
-    Evaluated as max(z, 0) + log1p(exp(-|z|)), which never overflows;
-    f'(z) is the sigmoid of z.
-    """
-
-    name = "softplus"
-    latex = r"\log\left(1 + e^{z}\right)"
-    latex_derivative = r"\frac{1}{1 + e^{-z}}"
-    latex_steps = (
-        r"\frac{d}{dz} \log\left(1 + e^{z}\right) &= \frac{e^{z}}{1 + e^{z}}",
-        r"&= \frac{1}{e^{-z} + 1} = \sigma(z)",
-    )
-    _kernel = kernels.ACT_SOFTPLUS
-
-    def value(self, z):
-        z = np.asarray(z)
-        return (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))).astype(
-            z.dtype, copy=False
+        z64, dtype = working_dtype(z)
+        return np.where(z64 > 0, 1.0, self.alpha * np.exp(np.minimum(z64, 0.0))).astype(
+            dtype
         )
 
-    def derivative(self, z):
-        return Sigmoid().value(z)
 
-
-BUILTIN_ACTIVATIONS = [Identity, ReLU, Sigmoid, Tanh, Softplus]
+BUILTIN_ACTIVATIONS = [
+    Identity,
+    ReLU,
+    LeakyReLU,
+    ELU,
+    GELU,
+    Softplus,
+    Sigmoid,
+    Tanh,
+    SiLU,
+    Softmax,
+]
 
 
 @hookimpl

@@ -93,6 +93,32 @@ class Activation(_Registered):
             f"{type(self).__name__} must implement derivative(z)"
         )
 
+    def vjp(self, z, grad_output):
+        """Return dLoss/dz given dLoss/da for a = f(z), the chain-rule step.
+
+        For an elementwise activation this is ``grad_output * derivative(z)``.
+        An activation with ``elementwise = False`` (such as softmax, whose
+        output i depends on the whole row) overrides it with the product of
+        ``grad_output`` and its Jacobian, row by row.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_samples, n_units)
+            Pre-activations.
+        grad_output : ndarray of shape (n_samples, n_units)
+            dLoss/da.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_units)
+        """
+        if not self.elementwise:
+            raise NotImplementedError(
+                f"{type(self).__name__} sets elementwise = False and must "
+                "implement vjp(z, grad_output)"
+            )
+        return grad_output * self.derivative(z)
+
 
 class Loss(_Registered):
     """A loss L(y_true, y_pred) with its gradient with respect to y_pred.

@@ -20,7 +20,10 @@ from cython cimport floating
 from libc.math cimport isfinite
 from libc.string cimport memcpy
 
-from bpkit._kernels cimport activate, loss_and_gradient, multiply_by_derivative
+from bpkit._kernels cimport (
+    activate, is_logits_pair, loss_and_gradient, loss_from_logits,
+    multiply_by_derivative,
+)
 from bpkit._linalg cimport (
     linear_backward_inputs, linear_backward_params, linear_forward,
 )
@@ -97,16 +100,28 @@ cdef int backward(
     double* loss_out,           # OUT the loss
     void* bridge,               # borrowed reference, used with the GIL only
 ) except -1 nogil:
-    """Write the loss and dLoss/dparams for the values of the last forward()."""
+    """Write the loss and dLoss/dparams for the values of the last forward().
+
+    A sigmoid output with binary_cross_entropy, or a softmax output with
+    cross_entropy, is evaluated from the logits z_L: the loss in its
+    log-sum-exp form, which is finite and exact for any finite z_L, and
+    delta_L = dLoss/dz_L directly: (sigmoid(z) - y) / n, or
+    (softmax(z) * rowsum(y) - y) / n, with n the number of elements of y.
+    """
     cdef Py_ssize_t l, last = lay.n_layers - 1
     cdef Py_ssize_t half = 0
     cdef floating* current = delta
     cdef const floating* inputs
+    cdef bint from_logits = is_logits_pair(lay.activation_codes[last], lay.loss_code)
 
-    # loss: dLoss/da_L into the first delta half
+    # loss: dLoss/da_L into the first delta half, or dLoss/dz_L from the logits
     if lay.loss_code == PLUGIN:
         with gil:
             loss_out[0] = (<object>bridge).loss()
+    elif from_logits:
+        loss_out[0] = loss_from_logits(
+            lay.loss_code, y, layer_z(lay, values, last), current,
+            lay.n_rows, lay.sizes[last + 1])
     else:
         loss_out[0] = loss_and_gradient(
             lay.loss_code, y, layer_a(lay, values, last), current,
@@ -115,13 +130,15 @@ cdef int backward(
     # backward: delta_l = dLoss/da_l * f_l'(z_l), then the parameter gradients
     # of layer l and dLoss/da_{l-1} = delta_l @ W_l into the other half.
     for l in range(last, -1, -1):
-        if lay.activation_codes[l] == PLUGIN:
+        if l == last and from_logits:
+            pass  # delta_L is dLoss/dz_L already
+        elif lay.activation_codes[l] == PLUGIN:
             with gil:
                 (<object>bridge).multiply_by_derivative(l, half)
         else:
             multiply_by_derivative(lay.activation_codes[l], layer_z(lay, values, l),
-                                   current, lay.n_rows, lay.sizes[l + 1],
-                                   lay.activation_alphas[l])
+                                   layer_a(lay, values, l), current, lay.n_rows,
+                                   lay.sizes[l + 1], lay.activation_alphas[l])
         inputs = x if l == 0 else layer_a(lay, values, l - 1)
         linear_backward_params(current, inputs, grad_out + lay.weight_offsets[l],
                                grad_out + lay.bias_offsets[l], lay.n_rows,

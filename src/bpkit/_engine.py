@@ -94,13 +94,20 @@ class PluginBridge:
         out[...] = self._checked(activation, "value", self._call(activation, "value", z), z)
 
     def multiply_by_derivative(self, layer, half):
-        """delta *= f_l'(z_l) for a plugin activation."""
+        """delta = dLoss/da_l -> dLoss/dz_l for a plugin activation.
+
+        An elementwise plugin is asked for f'(z) and delta is multiplied by it;
+        one with ``elementwise = False`` is asked for ``vjp(z, delta)``.
+        """
         activation = self.activations[layer]
         z = self.workspace.z(layer)
-        derivative = self._call(activation, "derivative", z)
-        self.workspace.delta_view(half, layer)[...] *= self._checked(
-            activation, "derivative", derivative, z
-        )
+        delta = self.workspace.delta_view(half, layer)
+        if activation.elementwise:
+            derivative = self._call(activation, "derivative", z)
+            delta[...] *= self._checked(activation, "derivative", derivative, z)
+        else:
+            product = self._call(activation, "vjp", z, delta.copy())
+            delta[...] = self._checked(activation, "vjp", product, z)
 
     def loss(self):
         """Return the plugin loss and write dLoss/da_L into the first delta half."""

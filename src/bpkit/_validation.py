@@ -135,3 +135,23 @@ def check_count(value, argument, minimum=1):
     if value < minimum:
         raise ValueError(f"{argument} must be at least {minimum}, got {value!r}")
     return int(value)
+
+
+def check_parameter(value, argument, owner, *, positive=False):
+    """Return ``value`` as a float if it is finite and >= 0 (> 0 if ``positive``).
+
+    Raises TypeError for a non-number and ValueError for a number out of range,
+    naming the parameter and the activation or loss ``owner``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{owner}: {argument} must be a real number, got {value!r} of type "
+            f"{type(value).__name__}"
+        )
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(
+            f"{owner}: {argument} must be a finite number {bound}, got {value!r}"
+        )
+    return value

@@ -2,8 +2,8 @@
 
 Each subcommand lives in its own module ``bpkit._commands.<module>``, which
 defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``
-returning the exit status. Modules are imported only when their subcommand
-runs, except for building ``--help``.
+returning the exit status. Building the parser imports every subcommand
+module, so those modules import heavy dependencies inside ``run``.
 """
 
 import argparse
@@ -14,6 +14,7 @@ import sys
 # subcommand name -> module in bpkit._commands
 COMMANDS = {
     "explain": "explain",
+    "gradcheck": "gradcheck",
     "train": "train",
 }
 

@@ -13,9 +13,18 @@ For layer l = 1..L with a_0 = X:
     delta_l = (delta_{l+1} W_{l+1}) * f_l'(z_l)        (backpropagated error)
     dLoss/dW_l = delta_l^T a_{l-1}                     (weight gradient)
     dLoss/db_l = sum over rows of delta_l              (bias gradient)
+
+The product "* f'(z)" is ``f.vjp(z, ...)``: for an elementwise activation
+it multiplies by ``f.derivative(z)``, and for softmax it applies the
+Jacobian row by row. A sigmoid output with binary_cross_entropy, or a
+softmax output with cross_entropy, is evaluated from the logits z_L (see
+:func:`bpkit._cross_entropy.loss_from_logits`), exactly as the compiled
+core does: the loss comes from z_L and delta_L = dLoss/dz_L directly.
 """
 
 import numpy as np
+
+from bpkit._cross_entropy import is_logits_pair, loss_from_logits
 
 __all__ = ["forward", "backward", "gradients"]
 
@@ -45,8 +54,11 @@ def backward(weights, activations, loss, X, Y, zs, outputs):
 
     ``zs`` and ``outputs`` are what :func:`forward` returned.
     """
-    loss_value = loss.value(Y, outputs[-1])
-    delta = loss.gradient(Y, outputs[-1]) * activations[-1].derivative(zs[-1])
+    if is_logits_pair(activations[-1], loss):
+        loss_value, delta = loss_from_logits(loss, Y, zs[-1])
+    else:
+        loss_value = loss.value(Y, outputs[-1])
+        delta = activations[-1].vjp(zs[-1], loss.gradient(Y, outputs[-1]))
     grad_weights = [None] * len(weights)
     grad_biases = [None] * len(weights)
     for layer in range(len(weights) - 1, -1, -1):
@@ -54,9 +66,7 @@ def backward(weights, activations, loss, X, Y, zs, outputs):
         grad_weights[layer] = delta.T @ inputs
         grad_biases[layer] = delta.sum(axis=0)
         if layer > 0:
-            delta = (delta @ weights[layer]) * activations[layer - 1].derivative(
-                zs[layer - 1]
-            )
+            delta = activations[layer - 1].vjp(zs[layer - 1], delta @ weights[layer])
     return loss_value, grad_weights, grad_biases
 
 
