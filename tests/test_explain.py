@@ -268,7 +268,7 @@ def test_plugin_activation_uses_its_own_latex():
 
 
 def test_latex_to_text_formulas():
-    from bpkit._render import latex_to_text
+    from bpkit._latex_text import latex_to_text
 
     assert latex_to_text(r"\frac{1}{1 + e^{-z}}") == "1/(1 + e^(-z))"
     assert latex_to_text(r"\sum_i \left(\hat{y}_i - y_i\right)^2") == "Σ_i (ŷ_i − y_i)²"
@@ -389,3 +389,23 @@ def test_zero_weight_factor_says_why():
     network.set_parameter("W5", 0.0)
     notes = dict(bpkit.explain(network, X, y, "W1").zero_notes())
     assert notes[0].startswith("W5 = 0, so this row contributes nothing")
+
+
+@pytest.mark.parametrize(
+    "activation, loss",
+    [("sigmoid", "binary_cross_entropy"), ("softmax", "cross_entropy")],
+    ids=["sigmoid-bce", "softmax-ce"],
+)
+def test_logits_pair_saturated(activation, loss):
+    sizes = (2, 3, 3)
+    network, X, y = random_network("tanh", loss=loss, sizes=sizes, seed=11)
+    if activation == "softmax":
+        assert network.activations[-1].name == "softmax"
+    # outputs of 1 and 0 to the last bit: the probabilities path would divide by 0
+    network.set_biases(1, np.array([400.0, -400.0, 0.0]))
+    gradients = network.gradients(X, y)
+    for name in network.parameter_names():
+        explanation = bpkit.explain(network, X, y, name)
+        assert explanation.value == pytest.approx(gradients[name], rel=RTOL, abs=1e-300)
+    explanation = bpkit.explain(network, X, y, "b4")
+    assert "computed from the sums s (the logits)" in " ".join(explanation.omitted)

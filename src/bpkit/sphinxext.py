@@ -26,8 +26,8 @@ from docutils.statemachine import StringList
 from sphinx.util.nodes import nested_parse_with_titles
 
 import bpkit
+from bpkit._chain import latex_function
 from bpkit._examples import EXAMPLES
-from bpkit._explain import _latex_function
 from bpkit._registry import REGISTRY
 
 
@@ -68,7 +68,7 @@ def activation_lines(name, underline="-"):
     entry = REGISTRY.entry("activation", name)
     cls = entry.cls
     instance = bpkit.get_activation(name)
-    function = _latex_function(name)
+    function = latex_function(name)
     lines = _title(name, underline)
     lines += _summary(cls) + [""]
     lines += [f"Registered by plugin ``{entry.plugin}`` of package "
