@@ -3,8 +3,9 @@
 Builds the HTML docs with Debian's local MathJax 2 (package libjs-mathjax)
 in place of the CDN copy and opens the derivations page in headless Chromium
 (package chromium). After MathJax ran, the DOM must contain MathJax output
-elements, and no TeX such as ``\\frac`` may remain in the visible text. Exits 1 with a message if a tool is missing or the check
-fails. Run from the repository root::
+elements, and no TeX such as ``\\frac`` may remain in the visible text.
+Exits 1 with a message if a tool is missing or the check fails. Run from
+the repository root::
 
     python docs/check_rendered_math.py
 """
@@ -67,17 +68,36 @@ def dump_rendered_page(chromium):
     """Build the docs with the local MathJax and return the page's DOM after it ran."""
     with tempfile.TemporaryDirectory() as build:
         subprocess.run(
-            [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
-             "-D", f"mathjax_path=file://{MATHJAX}?config={MATHJAX_CONFIG}",
-             "docs", build],
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-W",
+                "-q",
+                "-b",
+                "html",
+                "-D",
+                f"mathjax_path=file://{MATHJAX}?config={MATHJAX_CONFIG}",
+                "docs",
+                build,
+            ],
             check=True,
         )
         page = Path(build) / PAGE
         result = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-             "--allow-file-access-from-files", "--virtual-time-budget=30000",
-             "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=300,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--allow-file-access-from-files",
+                "--virtual-time-budget=30000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     if result.returncode != 0 or not result.stdout:
         raise RuntimeError(
@@ -91,12 +111,17 @@ def main():
     # find the tools
     chromium = find_chromium()
     if chromium is None:
-        print("error: chromium not found; install it with apt-get install chromium",
-              file=sys.stderr)
+        print(
+            "error: chromium not found; install it with apt-get install chromium",
+            file=sys.stderr,
+        )
         return 1
     if not MATHJAX.exists():
-        print(f"error: {MATHJAX} not found; install it with apt-get install "
-              "libjs-mathjax", file=sys.stderr)
+        print(
+            f"error: {MATHJAX} not found; install it with apt-get install "
+            "libjs-mathjax",
+            file=sys.stderr,
+        )
         return 1
 
     # render
@@ -111,15 +136,20 @@ def main():
 
     # check
     if parser.rendered == 0 or parser.rendered < parser.sources:
-        print(f"error: MathJax rendered {parser.rendered} of {parser.sources} formulas "
-              f"in {PAGE}", file=sys.stderr)
+        print(
+            f"error: MathJax rendered {parser.rendered} of {parser.sources} formulas "
+            f"in {PAGE}",
+            file=sys.stderr,
+        )
         return 1
     raw = [tex for tex in RAW_TEX if tex in text]
     if raw:
         position = text.find(raw[0])
-        print(f"error: raw TeX {', '.join(raw)} left in the visible text of {PAGE}, "
-              f"for example: {text[max(0, position - 80):position + 80]!r}",
-              file=sys.stderr)
+        print(
+            f"error: raw TeX {', '.join(raw)} left in the visible text of {PAGE}, "
+            f"for example: {text[max(0, position - 80) : position + 80]!r}",
+            file=sys.stderr,
+        )
         return 1
     print(f"ok: MathJax rendered all {parser.rendered} formulas in {PAGE}, no raw TeX")
     return 0

@@ -52,8 +52,9 @@ def random_network(activation, loss="ssr", seed=0, sizes=(3, 4, 3, 4, 2)):
         hidden, output = activation, LOSS_OUTPUTS.get(loss, "identity")
     else:
         hidden, output = "tanh", activation
-    network = bpkit.Network(sizes, activation=hidden, output_activation=output,
-                            loss=loss, seed=seed)
+    network = bpkit.Network(
+        sizes, activation=hidden, output_activation=output, loss=loss, seed=seed
+    )
     for layer in range(len(sizes) - 1):
         network.set_biases(layer, rng.normal(0, 0.5, sizes[layer + 1]))
     X = rng.normal(size=(6, sizes[0]))
@@ -127,14 +128,18 @@ def test_worked_w1_factors_by_hand():
     symbols = [factor.symbol.text for factor in path.factors]
     assert symbols == ["2(ŷ_i − y_i)", "W5", "relu'(s1_i)", "x1_i"]
     values = np.array([factor.values for factor in path.factors]).T
-    expected = np.array([
-        [-2.55, 1.5, 1.0, 1.0],
-        [-0.175, 1.5, 0.0, 0.0],
-        [-2.675, 1.5, 0.0, 1.0],
-        [-0.675, 1.5, 1.0, 0.5],
-    ])
+    expected = np.array(
+        [
+            [-2.55, 1.5, 1.0, 1.0],
+            [-0.175, 1.5, 0.0, 0.0],
+            [-2.675, 1.5, 0.0, 1.0],
+            [-0.675, 1.5, 1.0, 0.5],
+        ]
+    )
     np.testing.assert_allclose(values, expected, rtol=1e-14)
-    np.testing.assert_allclose(explanation.row_terms, [-3.825, 0, 0, -0.50625], rtol=1e-14)
+    np.testing.assert_allclose(
+        explanation.row_terms, [-3.825, 0, 0, -0.50625], rtol=1e-14
+    )
     assert explanation.value == pytest.approx(-4.33125, rel=1e-14)
 
 
@@ -152,7 +157,10 @@ def test_worked_partial_chain():
     network, X, y = worked_example()
     chain = bpkit.explain(network, X, y, "W1").partial_chain
     assert [symbol.text for symbol in chain] == [
-        "∂L/∂ŷ_i", "∂ŷ_i/∂y1_i", "∂y1_i/∂s1_i", "∂s1_i/∂W1",
+        "∂L/∂ŷ_i",
+        "∂ŷ_i/∂y1_i",
+        "∂y1_i/∂s1_i",
+        "∂s1_i/∂W1",
     ]
 
 
@@ -196,8 +204,9 @@ def test_dosage_b3_slope_by_hand():
     network, X, y = dosage_example()
     slope = 0.0
     for dosage, expected in zip((0.0, 0.5, 1.0), (0.0, 1.0, 0.0)):
-        predicted = (-1.22 * _softplus(3.34 * dosage - 1.43)
-                     - 2.30 * _softplus(-3.53 * dosage + 0.57))
+        predicted = -1.22 * _softplus(3.34 * dosage - 1.43) - 2.30 * _softplus(
+            -3.53 * dosage + 0.57
+        )
         slope += -2 * (expected - predicted)
     explanation = bpkit.explain(network, X, y, "b3")
     assert explanation.value == pytest.approx(slope, rel=1e-13)
@@ -223,7 +232,8 @@ def test_several_outputs_sum_over_paths():
     assert explanation.form == "paths"
     assert len(explanation.paths) == 2
     np.testing.assert_allclose(
-        explanation.row_terms, explanation.paths[0].products + explanation.paths[1].products
+        explanation.row_terms,
+        explanation.paths[0].products + explanation.paths[1].products,
     )
     assert "sum over the 2 paths" in explanation.form_reason
 
@@ -244,10 +254,10 @@ def test_plugin_activation_uses_its_own_latex():
         latex_derivative = r"3 z^{2}"
 
         def value(self, z):
-            return z ** 3
+            return z**3
 
         def derivative(self, z):
-            return 3 * z ** 2
+            return 3 * z**2
 
     class Plugin:
         @bpkit.hookimpl
@@ -260,7 +270,9 @@ def test_plugin_activation_uses_its_own_latex():
         network = bpkit.Network((1, 2, 1), activation="cube_for_explain_test", seed=0)
         X, y = np.array([[0.5], [-1.0]]), np.array([1.0, 0.0])
         explanation = bpkit.explain(network, X, y, "W1")
-        assert explanation.value == pytest.approx(network.gradients(X, y)["W1"], rel=RTOL)
+        assert explanation.value == pytest.approx(
+            network.gradients(X, y)["W1"], rel=RTOL
+        )
         assert r"3 z^{2}" in explanation.to_latex()
         assert "cube_for_explain_test'(z) = 3 z²" in explanation.to_text()
     finally:
@@ -272,9 +284,10 @@ def test_latex_to_text_formulas():
 
     assert latex_to_text(r"\frac{1}{1 + e^{-z}}") == "1/(1 + e^(-z))"
     assert latex_to_text(r"\sum_i \left(\hat{y}_i - y_i\right)^2") == "Σ_i (ŷ_i − y_i)²"
-    assert latex_to_text(
-        r"\begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}"
-    ) == "{1 if z > 0; 0 if z ≤ 0}"
+    assert (
+        latex_to_text(r"\begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}")
+        == "{1 if z > 0; 0 if z ≤ 0}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -337,7 +350,10 @@ def test_latex_compiles(tmp_path):
     )
     result = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert (tmp_path / "explanations.pdf").exists()

@@ -17,8 +17,18 @@ def test_worked_w1_text(capsys):
 
 def test_dosage_b3_five_steps(capsys, tmp_path):
     path = tmp_path / "steps.csv"
-    code = main(["explain", "b3", "--example", "dosage", "--steps", "5",
-                 "--history-csv", str(path)])
+    code = main(
+        [
+            "explain",
+            "b3",
+            "--example",
+            "dosage",
+            "--steps",
+            "5",
+            "--history-csv",
+            str(path),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     # the lesson's first step: slope about -15.7, step size -1.57, new b3 1.57
@@ -41,15 +51,41 @@ def test_latex_format(capsys):
 def test_csv_data(capsys, tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("x1,x2,target\n0,1,1\n1,0,1\n1,1,0\n0,0,0\n")
-    assert main(["explain", "W2", "--data", str(path), "--hidden", "3",
-                 "--activation", "tanh"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "W2",
+                "--data",
+                str(path),
+                "--hidden",
+                "3",
+                "--activation",
+                "tanh",
+            ]
+        )
+        == 0
+    )
     assert "tanh'(s1_i)" in capsys.readouterr().out
 
 
 def test_plot_written(tmp_path):
     path = tmp_path / "lesson.png"
-    assert main(["explain", "b3", "--example", "dosage", "--steps", "3",
-                 "--plot", str(path)]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "b3",
+                "--example",
+                "dosage",
+                "--steps",
+                "3",
+                "--plot",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -38,12 +38,14 @@ def test_recorded_fit_equals_compiled_fit():
     compiled, _, _ = worked_example()
     names = ["W1", "W5", "b3"]
     history = recorded.fit(X, y, learning_rate=0.05, epochs=30, trainable=names)
-    plain = compiled.fit(X, y, learning_rate=0.05, epochs=30, trainable=names,
-                         record_steps=False)
+    plain = compiled.fit(
+        X, y, learning_rate=0.05, epochs=30, trainable=names, record_steps=False
+    )
     assert not plain.has_steps
     for name in recorded.parameter_names():
-        assert recorded.parameter(name) == pytest.approx(compiled.parameter(name),
-                                                         rel=1e-13, abs=1e-15)
+        assert recorded.parameter(name) == pytest.approx(
+            compiled.parameter(name), rel=1e-13, abs=1e-15
+        )
     np.testing.assert_allclose(history.loss, plain.loss, rtol=1e-13)
 
 
@@ -102,8 +104,9 @@ def test_csv_write_is_atomic(tmp_path, monkeypatch):
 def test_recorded_fit_divergence_keeps_finite_parameters():
     network, X, y = worked_example()
     with pytest.warns(bpkit.DivergenceWarning, match="diverged"):
-        history = network.fit(X, y, learning_rate=1e150, epochs=50,
-                              trainable=["W5", "b3"])
+        history = network.fit(
+            X, y, learning_rate=1e150, epochs=50, trainable=["W5", "b3"]
+        )
     assert history.diverged
     assert np.isfinite(list(network.parameters().values())).all()
     assert np.isfinite(network.loss(X, y))

@@ -10,7 +10,6 @@ import bpkit
 from bpkit._examples import worked_example
 
 
-
 class Cube(bpkit.Activation):
     """Cube, f(z) = z^3.
 
@@ -25,10 +24,10 @@ class Cube(bpkit.Activation):
     latex_steps = (r"\frac{d}{dz} z^3 &= 3 z^2",)
 
     def value(self, z):
-        return z ** 3
+        return z**3
 
     def derivative(self, z):
-        return 3 * z ** 2
+        return 3 * z**2
 
 
 class CubePlugin:
@@ -54,8 +53,14 @@ def build(tmp_path, body, warnings=None):
     (source / "index.rst").write_text("Test\n====\n\n" + body)
     out = tmp_path / "out"
     app = sphinx_application.Sphinx(
-        str(source), str(source), str(out), str(tmp_path / "doctrees"), "html",
-        status=None, warning=warnings, freshenv=True,
+        str(source),
+        str(source),
+        str(out),
+        str(tmp_path / "doctrees"),
+        "html",
+        status=None,
+        warning=warnings,
+        freshenv=True,
     )
     app.build()
     return (out / "index.html").read_text()
@@ -93,8 +98,9 @@ def test_explain_all_has_every_parameter(tmp_path):
 
 
 def test_explain_one_parameter(tmp_path):
-    page = build(tmp_path, ".. bpkit-explain:: b3\n   :example: dosage\n"
-                 "   :learning-rate: 0.1\n")
+    page = build(
+        tmp_path, ".. bpkit-explain:: b3\n   :example: dosage\n   :learning-rate: 0.1\n"
+    )
     assert r"\text{step size}" in page
     assert "1.56551" in page
 

@@ -23,6 +23,7 @@ _LOGITS_DERIVATIVES = {
     ),
 }
 
+
 @dataclass(frozen=True)
 class Symbol:
     """One quantity in two spellings: LaTeX and plain Unicode text."""
@@ -72,8 +73,10 @@ class Factor:
                 )
             return f"{self.symbol.text} = 0 at {argument} on this row"
         if self.kind == "loss":
-            return (f"{self.symbol.text} = 0 because the loss does not change with "
-                    "the prediction on this row")
+            return (
+                f"{self.symbol.text} = 0 because the loss does not change with "
+                "the prediction on this row"
+            )
         if self.kind == "weight":
             return f"{self.symbol.text} = 0"
         return f"{self.symbol.text} = 0 on this row"
@@ -106,7 +109,6 @@ class DeltaLayer:
     symbols: list
     node_numbers: list
     values: np.ndarray
-
 
 
 class ChainContext:
@@ -161,14 +163,14 @@ class ChainContext:
         return self.layout.names[index]
 
     def skips_activation(self, layer):
-        """Return whether f' of this layer is 1 everywhere (identity), so it is left out."""
+        """Return whether f' of this layer is 1 everywhere (identity) and left out."""
         activation = self.network.activations[layer]
         return getattr(activation, "elementwise", True) and (
             activation.latex_derivative.strip() == "1"
         )
 
     def after_sum(self, layer, node):
-        """Return the symbol a weight differentiates: s, or y (ŷ) when y = s (identity)."""
+        """Return the symbol a weight factor differentiates: s, or ŷ when ŷ = s."""
         if self.skips_activation(layer):
             return self.output_symbol(layer, node)
         return self.sum_symbol(layer, node)
@@ -178,8 +180,9 @@ class ChainContext:
     def loss_factor(self, node):
         if self.from_logits:
             s = self.sum_symbol(self.layout.n_layers - 1, node)
-            symbol = Symbol(rf"\frac{{\partial L}}{{\partial {s.latex}}}",
-                            f"∂L/∂{s.text}")
+            symbol = Symbol(
+                rf"\frac{{\partial L}}{{\partial {s.latex}}}", f"∂L/∂{s.text}"
+            )
             return Factor("loss", symbol, symbol, self.logits_gradient[:, node])
         gradient = self.network.loss_function.gradient(self.Y, self.outputs[-1])
         y_hat = self.output_symbol(self.layout.n_layers - 1, node)
@@ -231,7 +234,7 @@ class ChainContext:
         )
 
     def local_factor(self, layer, kind, node, source):
-        """Return ds/dp, the input that a weight multiplies, or None for a bias (it is 1)."""
+        """Return ds/dp: the input that a weight multiplies, or None for a bias."""
         if kind == "b":
             return None
         inputs = self.X if layer == 0 else self.outputs[layer - 1]
@@ -249,9 +252,9 @@ class ChainContext:
         )
 
     def routes(self, layer, node):
-        """Return every sequence of node indices from (layer, node) to an output node."""
+        """Return every list of node indices from (layer, node) to an output node."""
         routes = [[node]]
-        for width in self.layout.layer_sizes[layer + 2:]:
+        for width in self.layout.layer_sizes[layer + 2 :]:
             routes = [route + [n] for route in routes for n in range(width)]
         return routes
 
@@ -317,23 +320,27 @@ class ChainContext:
         return chain
 
     def definitions(self, layer, form):
-        """Return the formulas of the loss and the activations involved, from the plugins."""
+        """Return the formulas of the loss and the activations, from the plugins."""
         loss = self.network.loss_function
         y_hat = Symbol(r"\hat{y}_i", "ŷ_i")
         result = [
             (Symbol("L", "L"), Symbol(loss.latex, latex_to_text(loss.latex))),
             (
-                Symbol(rf"\frac{{\partial L}}{{\partial {y_hat.latex}}}",
-                       f"∂L/∂{y_hat.text}"),
+                Symbol(
+                    rf"\frac{{\partial L}}{{\partial {y_hat.latex}}}",
+                    f"∂L/∂{y_hat.text}",
+                ),
                 Symbol(loss.latex_derivative, latex_to_text(loss.latex_derivative)),
             ),
         ]
         if self.from_logits and loss.name in _LOGITS_DERIVATIVES:
             derivative = _LOGITS_DERIVATIVES[loss.name]
-            result.append((
-                Symbol(r"\frac{\partial L}{\partial s_i}", "∂L/∂s_i"),
-                Symbol(derivative, latex_to_text(derivative)),
-            ))
+            result.append(
+                (
+                    Symbol(r"\frac{\partial L}{\partial s_i}", "∂L/∂s_i"),
+                    Symbol(derivative, latex_to_text(derivative)),
+                )
+            )
         seen = set()
         for index in range(layer, self.layout.n_layers):
             activation = self.network.activations[index]
@@ -341,24 +348,32 @@ class ChainContext:
                 continue
             seen.add(activation.name)
             function = latex_function(activation.name)
-            result.append((
-                Symbol(rf"{function}(z)", f"{activation.name}(z)"),
-                Symbol(activation.latex, latex_to_text(activation.latex)),
-            ))
-            result.append((
-                Symbol(rf"{function}'(z)", f"{activation.name}'(z)"),
-                Symbol(activation.latex_derivative,
-                       latex_to_text(activation.latex_derivative)),
-            ))
+            result.append(
+                (
+                    Symbol(rf"{function}(z)", f"{activation.name}(z)"),
+                    Symbol(activation.latex, latex_to_text(activation.latex)),
+                )
+            )
+            result.append(
+                (
+                    Symbol(rf"{function}'(z)", f"{activation.name}'(z)"),
+                    Symbol(
+                        activation.latex_derivative,
+                        latex_to_text(activation.latex_derivative),
+                    ),
+                )
+            )
         if form == "delta":
-            result.append((
-                Symbol(r"\delta_{k,i}", "δk_i"),
-                Symbol(
-                    r"\frac{\partial L}{\partial s_{k,i}} = f'(s_{k,i}) "
-                    r"\sum_n W_{nk}\, \delta_{n,i}",
-                    "∂L/∂sk_i = f'(sk_i) · Σ_n W_nk · δn_i",
-                ),
-            ))
+            result.append(
+                (
+                    Symbol(r"\delta_{k,i}", "δk_i"),
+                    Symbol(
+                        r"\frac{\partial L}{\partial s_{k,i}} = f'(s_{k,i}) "
+                        r"\sum_n W_{nk}\, \delta_{n,i}",
+                        "∂L/∂sk_i = f'(sk_i) · Σ_n W_nk · δn_i",
+                    ),
+                )
+            )
         return result
 
     def omitted(self, layer):
@@ -377,7 +392,7 @@ class ChainContext:
 
 
 def _apply_derivative(activation, z, upstream):
-    """Return dL/ds from dL/dy for y = f(s): elementwise, or by f's vector-Jacobian product."""
+    """Return dL/ds from dL/dy for y = f(s), by f's vector-Jacobian product."""
     if getattr(activation, "elementwise", True):
         return upstream * np.asarray(activation.derivative(z), dtype=np.float64)
     return np.asarray(activation.vjp(z, upstream), dtype=np.float64)
@@ -394,4 +409,3 @@ def latex_function(name):
 def _substitute_z(condition, symbol):
     """Replace the variable z of an activation's condition with ``symbol``."""
     return re.sub(r"(?<![A-Za-z\\])z(?![A-Za-z])", symbol, condition)
-

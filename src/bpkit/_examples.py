@@ -21,20 +21,33 @@ from bpkit._network import Network
 DOSAGE_LEARNING_RATE = 0.1
 
 WORKED_PARAMETERS = {
-    "W1": 0.5, "W2": -1.0, "W3": 1.0, "W4": 0.5, "W5": 1.5, "W6": -0.75,
-    "b1": 0.25, "b2": -0.25, "b3": 0.1,
+    "W1": 0.5,
+    "W2": -1.0,
+    "W3": 1.0,
+    "W4": 0.5,
+    "W5": 1.5,
+    "W6": -0.75,
+    "b1": 0.25,
+    "b2": -0.25,
+    "b3": 0.1,
 }
 
 DOSAGE_PARAMETERS = {
-    "W1": 3.34, "W2": -3.53, "W3": -1.22, "W4": -2.30,
-    "b1": -1.43, "b2": 0.57, "b3": 0.0,
+    "W1": 3.34,
+    "W2": -3.53,
+    "W3": -1.22,
+    "W4": -2.30,
+    "b1": -1.43,
+    "b2": 0.57,
+    "b3": 0.0,
 }
 
 
 def worked_example():
     """Return (network, X, y) of the 2-2-1 ReLU worked example, four rows."""
-    network = Network((2, 2, 1), activation="relu", output_activation="identity",
-                      loss="ssr")
+    network = Network(
+        (2, 2, 1), activation="relu", output_activation="identity", loss="ssr"
+    )
     for name, value in WORKED_PARAMETERS.items():
         network.set_parameter(name, value)
     X = np.array([[1.0, 0.5], [0.0, 1.0], [1.0, 1.0], [0.5, 0.0]])
@@ -44,8 +57,9 @@ def worked_example():
 
 def dosage_example():
     """Return (network, X, y) of the dosage lesson, b3 at its starting value 0."""
-    network = Network((1, 2, 1), activation="softplus", output_activation="identity",
-                      loss="ssr")
+    network = Network(
+        (1, 2, 1), activation="softplus", output_activation="identity", loss="ssr"
+    )
     for name, value in DOSAGE_PARAMETERS.items():
         network.set_parameter(name, value)
     X = np.array([[0.0], [0.5], [1.0]])

@@ -137,7 +137,7 @@ class Explanation:
         return render_markdown(self, max_rows=max_rows)
 
     def to_latex(self, max_rows=20):
-        """Return the explanation as one LaTeX ``align*`` environment (needs amsmath)."""
+        """Return the explanation as one ``align*`` environment (LaTeX, amsmath)."""
         from bpkit._render import render_latex
 
         return render_latex(self, max_rows=max_rows)
@@ -153,6 +153,7 @@ class Explanation:
 
     def __repr__(self):
         return f"<Explanation of dL/d{self.name} = {self.value:.6g}, {self.form} form>"
+
 
 def explain(network, X, y, name, *, learning_rate=None, max_paths=MAX_PATHS):
     """Explain, factor by factor, the gradient of the loss for one parameter.
@@ -211,9 +212,10 @@ def explain(network, X, y, name, *, learning_rate=None, max_paths=MAX_PATHS):
 
     # choose the form
     layer, kind, node, source = layout.locate(name)
-    n_paths = int(np.prod(layout.layer_sizes[layer + 2:], dtype=np.int64))
+    n_paths = int(np.prod(layout.layer_sizes[layer + 2 :], dtype=np.int64))
     coupled = [
-        activation for activation in network.activations[layer:]
+        activation
+        for activation in network.activations[layer:]
         if not getattr(activation, "elementwise", True)
     ]
     if coupled:
@@ -257,8 +259,13 @@ def explain(network, X, y, name, *, learning_rate=None, max_paths=MAX_PATHS):
     step = None
     if learning_rate is not None:
         step_size = learning_rate * value
-        step = Step(parameter_value, learning_rate, value, step_size,
-                    parameter_value - step_size)
+        step = Step(
+            parameter_value,
+            learning_rate,
+            value,
+            step_size,
+            parameter_value - step_size,
+        )
 
     return Explanation(
         name=name,
@@ -276,12 +283,11 @@ def explain(network, X, y, name, *, learning_rate=None, max_paths=MAX_PATHS):
         local=local if form == "delta" else None,
         node_factor=(
             context.activation_factor(layer, node)
-            if form == "delta" and getattr(network.activations[layer], "elementwise", True)
+            if form == "delta"
+            and getattr(network.activations[layer], "elementwise", True)
             else None
         ),
         definitions=context.definitions(layer, form),
         omitted=context.omitted(layer),
         step=step,
     )
-
-

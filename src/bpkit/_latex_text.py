@@ -9,18 +9,72 @@ import re
 
 # LaTeX command -> plain Unicode, for the text rendering of plugin formulas.
 _COMMANDS = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε",
-    "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ",
-    "Phi": "Φ", "theta": "θ", "sum": "Σ", "prod": "Π", "cdot": "·", "times": "×",
-    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠",
-    "infty": "∞", "partial": "∂", "log": "log", "ln": "ln", "exp": "exp",
-    "max": "max", "min": "min", "tanh": "tanh", "sinh": "sinh", "cosh": "cosh",
-    "erf": "erf", "erfc": "erfc", "varphi": "φ", "cdots": "⋯", "ldots": "…",
-    "to": "→", "sign": "sign", "lvert": "|", "rvert": "|", "vert": "|",
-    "lVert": "‖", "rVert": "‖", "in": "∈", "approx": "≈", "pm": "±",
-    "left": "", "right": "", "bigl": "", "bigr": "", "Bigl": "", "Bigr": "",
-    "big": "", "Big": "", ",": " ", ";": " ", ":": " ", "!": "", "quad": "  ",
-    "qquad": "   ", "displaystyle": "", "{": "{", "}": "}", "_": "_",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "lambda": "λ",
+    "mu": "μ",
+    "pi": "π",
+    "sigma": "σ",
+    "tau": "τ",
+    "phi": "φ",
+    "Phi": "Φ",
+    "theta": "θ",
+    "sum": "Σ",
+    "prod": "Π",
+    "cdot": "·",
+    "times": "×",
+    "le": "≤",
+    "leq": "≤",
+    "ge": "≥",
+    "geq": "≥",
+    "ne": "≠",
+    "neq": "≠",
+    "infty": "∞",
+    "partial": "∂",
+    "log": "log",
+    "ln": "ln",
+    "exp": "exp",
+    "max": "max",
+    "min": "min",
+    "tanh": "tanh",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "erf": "erf",
+    "erfc": "erfc",
+    "varphi": "φ",
+    "cdots": "⋯",
+    "ldots": "…",
+    "to": "→",
+    "sign": "sign",
+    "lvert": "|",
+    "rvert": "|",
+    "vert": "|",
+    "lVert": "‖",
+    "rVert": "‖",
+    "in": "∈",
+    "approx": "≈",
+    "pm": "±",
+    "left": "",
+    "right": "",
+    "bigl": "",
+    "bigr": "",
+    "Bigl": "",
+    "Bigr": "",
+    "big": "",
+    "Big": "",
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    "!": "",
+    "quad": "  ",
+    "qquad": "   ",
+    "displaystyle": "",
+    "{": "{",
+    "}": "}",
+    "_": "_",
 }
 _SUPERSCRIPTS = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
 
@@ -43,8 +97,8 @@ def _group(latex, start):
         elif latex[index] == "}" and latex[index - 1] != "\\":
             depth -= 1
             if depth == 0:
-                return latex[start + 1:index], index + 1
-    return latex[start + 1:], len(latex)
+                return latex[start + 1 : index], index + 1
+    return latex[start + 1 :], len(latex)
 
 
 def latex_to_text(latex):
@@ -66,7 +120,7 @@ def latex_to_text(latex):
         if latex.startswith(r"\begin{cases}", index):
             end = latex.find(r"\end{cases}", index)
             end = len(latex) if end < 0 else end
-            body = latex[index + len(r"\begin{cases}"):end]
+            body = latex[index + len(r"\begin{cases}") : end]
             branches = []
             for branch in re.split(r"\\\\", body):
                 parts = [latex_to_text(p).strip() for p in branch.split("&")]
@@ -82,8 +136,11 @@ def latex_to_text(latex):
             if command in ("frac", "dfrac", "tfrac"):
                 numerator, index = _group(latex, index)
                 denominator, index = _group(latex, index)
-                out.append(_wrap(latex_to_text(numerator)) + "/"
-                           + _wrap(latex_to_text(denominator)))
+                out.append(
+                    _wrap(latex_to_text(numerator))
+                    + "/"
+                    + _wrap(latex_to_text(denominator))
+                )
             elif command == "sqrt":
                 radicand, index = _group(latex, index)
                 radicand = latex_to_text(radicand)

@@ -48,7 +48,7 @@ def _shown_rows(explanation, max_rows):
 
 
 def _tables(explanation):
-    """Per-row tables as (title, [(header Symbol, values)], product header, products)."""
+    """Return per-row tables: (title, [(Symbol, values)], product Symbol, products)."""
     e = explanation
     product = Symbol(r"\text{product}", "product")
     if e.form == "paths":
@@ -62,8 +62,14 @@ def _tables(explanation):
                 (Symbol(rf"\text{{path {n}}}", f"path {n}"), path.products)
                 for n, path in enumerate(e.paths, start=1)
             ]
-            tables.append(("Sum over the paths", columns,
-                           Symbol(r"\text{row total}", "row total"), e.row_terms))
+            tables.append(
+                (
+                    "Sum over the paths",
+                    columns,
+                    Symbol(r"\text{row total}", "row total"),
+                    e.row_terms,
+                )
+            )
         return tables
     target = e.deltas[-1]
     node = e.partial_chain[0]
@@ -111,7 +117,8 @@ def _text_table(columns, product, products, rows):
     """A right-aligned table, or one wrapped line per row where it is too wide."""
     headers = ["row"] + [symbol.text for symbol, _ in columns] + [product.text]
     cells = [
-        [str(row + 1)] + [_number(values[row]) for _, values in columns]
+        [str(row + 1)]
+        + [_number(values[row]) for _, values in columns]
         + [_number(products[row])]
         for row in rows
     ]
@@ -136,8 +143,13 @@ def _keep(name, value):
 
 def _fill(text, indent="  ", subsequent="    "):
     # textwrap splits only at ASCII whitespace, so no-break spaces hold items together
-    wrapped = textwrap.fill(text, width=WIDTH, initial_indent=indent,
-                            subsequent_indent=subsequent, break_on_hyphens=False)
+    wrapped = textwrap.fill(
+        text,
+        width=WIDTH,
+        initial_indent=indent,
+        subsequent_indent=subsequent,
+        break_on_hyphens=False,
+    )
     return wrapped.replace(_NO_BREAK, " ")
 
 
@@ -145,7 +157,9 @@ def render_text(explanation, max_rows=20):
     """Return the explanation as Unicode text, no line longer than 88 columns."""
     e = explanation
     lines = [f"Why {e.gradient_symbol.text} = {_number(e.value)}"]
-    lines.append(_fill(f"{e.name} = {_number(e.parameter_value)}; {e.form_reason}.", ""))
+    lines.append(
+        _fill(f"{e.name} = {_number(e.parameter_value)}; {e.form_reason}.", "")
+    )
     lines.append("")
 
     # the chain
@@ -161,10 +175,15 @@ def render_text(explanation, max_rows=20):
             joiner = pad + "  + Σ_i "
         lines.append(_fill(joiner + line, "  ", "  " + pad + "      "))
     if e.form == "delta":
-        lines.append(_fill(
-            "δ is computed layer by layer from the output down. At an output node, "
-            "δ is ∂L/∂ŷ times f'(s), or the vector-Jacobian product of an output "
-            "activation that is not elementwise.", "  ", "  "))
+        lines.append(
+            _fill(
+                "δ is computed layer by layer from the output down. At an output node, "
+                "δ is ∂L/∂ŷ times f'(s), or the vector-Jacobian product of an output "
+                "activation that is not elementwise.",
+                "  ",
+                "  ",
+            )
+        )
     lines.append("where")
     for lhs_symbol, rhs in e.definitions:
         lines.append(_fill(f"{lhs_symbol.text} = {rhs.text}", "  ", "      "))
@@ -179,8 +198,10 @@ def render_text(explanation, max_rows=20):
         for row in rows:
             lines.append(f"  row {row + 1}:")
             for layer in e.deltas:
-                items = [_keep(s.text.removesuffix("_i"), _number(v))
-                         for s, v in zip(layer.symbols, layer.values[row])]
+                items = [
+                    _keep(s.text.removesuffix("_i"), _number(v))
+                    for s, v in zip(layer.symbols, layer.values[row])
+                ]
                 lines.append(_fill(", ".join(items), "    ", "      "))
         lines.append("")
     lines.append("Factor values on each row:")
@@ -190,8 +211,9 @@ def render_text(explanation, max_rows=20):
         lines.extend(_text_table(columns, product, products, rows))
     if hidden:
         lines.append(f"  ... {hidden} more rows, included in the sum")
-    lines.append(f"Sum over the {e.n_rows} rows: {e.gradient_symbol.text} = "
-                 f"{_number(e.value)}")
+    lines.append(
+        f"Sum over the {e.n_rows} rows: {e.gradient_symbol.text} = {_number(e.value)}"
+    )
 
     notes = e.zero_notes()
     if notes:
@@ -206,10 +228,14 @@ def render_text(explanation, max_rows=20):
         step = e.step
         lines.append("")
         lines.append("One gradient-descent step:")
-        lines.append(f"  step size = learning rate × slope = {_number(step.learning_rate)}"
-                     f" × {_number(step.slope, True)} = {_number(step.step_size)}")
-        lines.append(f"  new {e.name} = old {e.name} − step size = {_number(step.old)}"
-                     f" − {_number(step.step_size, True)} = {_number(step.new)}")
+        lines.append(
+            f"  step size = learning rate × slope = {_number(step.learning_rate)}"
+            f" × {_number(step.slope, True)} = {_number(step.step_size)}"
+        )
+        lines.append(
+            f"  new {e.name} = old {e.name} − step size = {_number(step.old)}"
+            f" − {_number(step.step_size, True)} = {_number(step.new)}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -238,7 +264,7 @@ def _latex_lines(explanation, max_rows):
                     for s, v in zip(layer.symbols, layer.values[row])
                 ]
                 for start in range(0, len(values), 4):
-                    lines.append(r"&\quad " + r",\ ".join(values[start:start + 4]))
+                    lines.append(r"&\quad " + r",\ ".join(values[start : start + 4]))
     tables = _tables(e)
     if len(tables) > 1:
         tables = tables[:-1]
@@ -248,12 +274,14 @@ def _latex_lines(explanation, max_rows):
             if len(columns) == 1:
                 terms.append(_latex_number(columns[0][1][row], parenthesize=True))
             else:
-                terms.append(r" \cdot ".join(
-                    _latex_number(values[row], parenthesize=True) for _, values in columns
-                ))
-        lines.append(
-            rf"i = {row + 1}:&\quad {' + '.join(terms)} = {_latex_number(e.row_terms[row])}"
-        )
+                terms.append(
+                    r" \cdot ".join(
+                        _latex_number(values[row], parenthesize=True)
+                        for _, values in columns
+                    )
+                )
+        total = _latex_number(e.row_terms[row])
+        lines.append(rf"i = {row + 1}:&\quad {' + '.join(terms)} = {total}")
     if hidden:
         lines.append(rf"&\quad \text{{and {hidden} more rows}}")
     lines.append(rf"{lhs} &= {_latex_number(e.value)}")
@@ -289,17 +317,23 @@ def render_latex(explanation, max_rows=20):
 def render_markdown(explanation, max_rows=20):
     """Return Markdown: prose, ``$$`` display math and a table of row values."""
     e = explanation
-    parts = [f"**Why $\\partial L/\\partial {e.name[0]}_{{{e.name[1:]}}}$ "
-             f"= {_number(e.value)}**", ""]
+    parts = [
+        f"**Why $\\partial L/\\partial {e.name[0]}_{{{e.name[1:]}}}$ "
+        f"= {_number(e.value)}**",
+        "",
+    ]
     parts.append(f"{e.name} = {_number(e.parameter_value)}; {e.form_reason}.")
     parts.append("")
     chain = _symbolic_chain(e, "latex")
     aligned = [rf"{e.gradient_symbol.latex} &= \sum_i {chain[0]}"]
-    aligned += [(r"&= \sum_i " if n == 1 else r"&\quad + \sum_i ") + line
-                for n, line in enumerate(chain[1:], start=1)]
+    aligned += [
+        (r"&= \sum_i " if n == 1 else r"&\quad + \sum_i ") + line
+        for n, line in enumerate(chain[1:], start=1)
+    ]
     aligned += [rf"{lhs.latex} &= {rhs.latex}" for lhs, rhs in e.definitions]
-    parts.append("$$\n\\begin{aligned}\n" + " \\\\\n".join(aligned)
-                 + "\n\\end{aligned}\n$$")
+    parts.append(
+        "$$\n\\begin{aligned}\n" + " \\\\\n".join(aligned) + "\n\\end{aligned}\n$$"
+    )
     for note in e.omitted:
         parts.append(f"- {note}")
     parts.append("")
@@ -309,7 +343,8 @@ def render_markdown(explanation, max_rows=20):
         for row in rows:
             values = ", ".join(
                 f"${s.latex.replace(',i}', f',{row + 1}}}')} = {_latex_number(v)}$"
-                for layer in e.deltas for s, v in zip(layer.symbols, layer.values[row])
+                for layer in e.deltas
+                for s, v in zip(layer.symbols, layer.values[row])
             )
             parts.append(f"- Row {row + 1}: {values}")
         parts.append("")
@@ -334,13 +369,16 @@ def render_markdown(explanation, max_rows=20):
     notes = e.zero_notes()
     if notes:
         parts.append("")
-        parts.extend(f"- Row {row + 1}: {sentence}" for row, sentence in notes[:max_rows])
+        parts.extend(
+            f"- Row {row + 1}: {sentence}" for row, sentence in notes[:max_rows]
+        )
     if e.step is not None:
         step = e.step
         parts.append("")
         parts.append(
             f"One gradient-descent step: step size = {_number(step.learning_rate)} × "
             f"{_number(step.slope, True)} = {_number(step.step_size)}; new {e.name} = "
-            f"{_number(step.old)} − {_number(step.step_size, True)} = {_number(step.new)}."
+            f"{_number(step.old)} − {_number(step.step_size, True)} = "
+            f"{_number(step.new)}."
         )
     return "\n".join(parts) + "\n"

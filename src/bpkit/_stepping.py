@@ -14,8 +14,9 @@ import numpy as np
 from bpkit._history import History
 
 
-def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epochs,
-                        progress=None):
+def fit_recording_steps(
+    engine, params, X, Y, indices, names, learning_rate, epochs, progress=None
+):
     """Run ``epochs`` full-batch steps on ``params`` in place; return the History.
 
     Parameters
@@ -70,14 +71,25 @@ def fit_recording_steps(engine, params, X, Y, indices, names, learning_rate, epo
             slopes[done] = slope
             params[indices] = updated
             done += 1
-            if progress is not None and (done % max(1, epochs // 10) == 0
-                                         or done == epochs):
+            if progress is not None and (
+                done % max(1, epochs // 10) == 0 or done == epochs
+            ):
                 progress(done, loss)
     except KeyboardInterrupt as interrupt:
         interrupt.history = History(
-            losses[:done], learning_rate, names, interrupted=True,
-            values=values[:done], slopes=slopes[:done],
+            losses[:done],
+            learning_rate,
+            names,
+            interrupted=True,
+            values=values[:done],
+            slopes=slopes[:done],
         )
         raise
-    return History(losses[:done], learning_rate, names, diverged=diverged,
-                   values=values[:done], slopes=slopes[:done])
+    return History(
+        losses[:done],
+        learning_rate,
+        names,
+        diverged=diverged,
+        values=values[:done],
+        slopes=slopes[:done],
+    )

@@ -43,8 +43,9 @@ def plot_loss_curve(history, ax=None):
     return ax
 
 
-def plot_loss_slice(network, X, y, name, history=None, ax=None, span=None,
-                    n_points=201):
+def plot_loss_slice(
+    network, X, y, name, history=None, ax=None, span=None, n_points=201
+):
     """Draw the loss as a function of one parameter, with tangents at each step.
 
     The other parameters keep their current values. With a history recorded
@@ -107,8 +108,13 @@ def plot_loss_slice(network, X, y, name, history=None, ax=None, span=None,
             xs = np.array([value - half, value + half])
             ax.plot(xs, loss + slope * (xs - value), color="C1", linewidth=1)
             ax.plot([value], [loss], "o", color="C1", markersize=4)
-            ax.annotate(str(step), (value, loss), textcoords="offset points",
-                        xytext=(3, 3), fontsize=7)
+            ax.annotate(
+                str(step),
+                (value, loss),
+                textcoords="offset points",
+                xytext=(3, 3),
+                fontsize=7,
+            )
     ax.set_xlabel(name)
     ax.set_ylabel("loss")
     ax.set_title(f"Loss against {name}, tangents at each step")

@@ -71,8 +71,10 @@ def activation_lines(name, underline="-"):
     function = latex_function(name)
     lines = _title(name, underline)
     lines += _summary(cls) + [""]
-    lines += [f"Registered by plugin ``{entry.plugin}`` of package "
-              f"``{entry.package}``.", ""]
+    lines += [
+        f"Registered by plugin ``{entry.plugin}`` of package ``{entry.package}``.",
+        "",
+    ]
     # formulas and kinks may depend on the parameters, so read them from an instance
     lines += ["**Value**"] + _math_block(f"{function}(z) = {instance.latex}")
     lines += ["**Derivative**"] + _math_block(
@@ -84,7 +86,10 @@ def activation_lines(name, underline="-"):
         body = " \\\\\n".join(steps)
         lines += _math_block("\\begin{aligned}\n" + body + "\n\\end{aligned}")
     else:
-        lines += ["The plugin gives no derivation steps (attribute ``latex_steps``).", ""]
+        lines += [
+            "The plugin gives no derivation steps (attribute ``latex_steps``).",
+            "",
+        ]
     lines += ["**Convention at kinks**", ""]
     kinks = tuple(getattr(instance, "kinks", ()))
     if kinks and getattr(instance, "elementwise", True):
@@ -98,14 +103,20 @@ def activation_lines(name, underline="-"):
     else:
         lines += ["Differentiable everywhere: no convention needed.", ""]
     if not getattr(instance, "elementwise", True):
-        lines += ["Not elementwise: the derivative is a Jacobian, applied as a "
-                  "vector-Jacobian product, and explanations use the delta "
-                  "recursion.", ""]
+        lines += [
+            "Not elementwise: the derivative is a Jacobian, applied as a "
+            "vector-Jacobian product, and explanations use the delta "
+            "recursion.",
+            "",
+        ]
     lines += ["**Numerical notes**", ""]
     notes = _notes(cls)
     lines += (notes or ["None given."]) + [""]
-    lines += [f'Use it as ``bpkit.get_activation("{name}")``; see '
-              ":func:`bpkit.get_activation` and :class:`bpkit.Activation`.", ""]
+    lines += [
+        f'Use it as ``bpkit.get_activation("{name}")``; see '
+        ":func:`bpkit.get_activation` and :class:`bpkit.Activation`.",
+        "",
+    ]
     return lines
 
 
@@ -116,9 +127,12 @@ def loss_lines(name, underline="-"):
     instance = bpkit.get_loss(name)
     lines = _title(name, underline)
     lines += _summary(cls) + [""]
-    lines += [f"Registered by plugin ``{entry.plugin}`` of package "
-              f"``{entry.package}``. Reduction over the elements: "
-              f"``{getattr(cls, 'reduction', 'sum')}``.", ""]
+    lines += [
+        f"Registered by plugin ``{entry.plugin}`` of package "
+        f"``{entry.package}``. Reduction over the elements: "
+        f"``{getattr(cls, 'reduction', 'sum')}``.",
+        "",
+    ]
     lines += ["**Value**"] + _math_block(f"L = {instance.latex}")
     lines += ["**Derivative**"] + _math_block(
         f"\\frac{{\\partial L}}{{\\partial \\hat{{y}}_i}} = {instance.latex_derivative}"
@@ -126,10 +140,14 @@ def loss_lines(name, underline="-"):
     steps = getattr(instance, "latex_steps", ())
     lines += ["**Derivation**", ""]
     if steps:
-        lines += _math_block("\\begin{aligned}\n" + " \\\\\n".join(steps)
-                             + "\n\\end{aligned}")
+        lines += _math_block(
+            "\\begin{aligned}\n" + " \\\\\n".join(steps) + "\n\\end{aligned}"
+        )
     else:
-        lines += ["The plugin gives no derivation steps (attribute ``latex_steps``).", ""]
+        lines += [
+            "The plugin gives no derivation steps (attribute ``latex_steps``).",
+            "",
+        ]
     kinks = tuple(getattr(instance, "kinks", ()))
     if kinks:
         # kinks of a loss are residuals r = y_pred - y_true
@@ -144,8 +162,11 @@ def loss_lines(name, underline="-"):
         lines.append("")
     lines += ["**Numerical notes**", ""]
     lines += (_notes(cls) or ["None given."]) + [""]
-    lines += [f'Use it as ``bpkit.get_loss("{name}")``; see '
-              ":func:`bpkit.get_loss` and :class:`bpkit.Loss`.", ""]
+    lines += [
+        f'Use it as ``bpkit.get_loss("{name}")``; see '
+        ":func:`bpkit.get_loss` and :class:`bpkit.Loss`.",
+        "",
+    ]
     return lines
 
 
@@ -153,7 +174,10 @@ def explanation_lines(example, name, learning_rate=None):
     """Return the reST lines explaining one parameter of a built-in example."""
     network, X, y = EXAMPLES[example]()
     explanation = bpkit.explain(network, X, y, name, learning_rate=learning_rate)
-    lines = [f"{name} = {explanation.parameter_value:g}; {explanation.form_reason}.", ""]
+    lines = [
+        f"{name} = {explanation.parameter_value:g}; {explanation.form_reason}.",
+        "",
+    ]
     lines += _math_block(explanation.to_latex(), nowrap=True)
     for row, sentence in explanation.zero_notes():
         lines.append(f"- Row {row + 1}: {sentence}")
@@ -164,8 +188,9 @@ def explanation_lines(example, name, learning_rate=None):
 class _GeneratedDirective(Directive):
     def parse(self, lines):
         container = nodes.section() if self._has_titles else nodes.container()
-        nested_parse_with_titles(self.state, StringList(lines, source="bpkit.sphinxext"),
-                                 container)
+        nested_parse_with_titles(
+            self.state, StringList(lines, source="bpkit.sphinxext"), container
+        )
         return container.children
 
     _has_titles = True
@@ -207,8 +232,11 @@ class ExplainDirective(_GeneratedDirective):
 
     def run(self):
         example = self.options.get("example", "worked")
-        return self.parse(explanation_lines(example, self.arguments[0],
-                                            self.options.get("learning-rate")))
+        return self.parse(
+            explanation_lines(
+                example, self.arguments[0], self.options.get("learning-rate")
+            )
+        )
 
 
 class ExplainAllDirective(_GeneratedDirective):

@@ -10,42 +10,85 @@ FORMATS = ("text", "markdown", "latex")
 
 
 def add_arguments(parser):
-    parser.add_argument("name", metavar="NAME",
-                        help="parameter to explain, for example W1, W5 or b3")
-    parser.add_argument("--example", default="worked", choices=["worked", "dosage"],
-                        help="built-in example network and data (default: worked); "
-                             "ignored when --data is given")
+    parser.add_argument(
+        "name", metavar="NAME", help="parameter to explain, for example W1, W5 or b3"
+    )
+    parser.add_argument(
+        "--example",
+        default="worked",
+        choices=["worked", "dosage"],
+        help="built-in example network and data (default: worked); "
+        "ignored when --data is given",
+    )
     _add_data_arguments(parser)
-    parser.add_argument("--steps", type=int, default=0, metavar="N",
-                        help="run N gradient-descent steps on NAME alone, printing "
-                             "each step (default: 0, only the explanation)")
-    parser.add_argument("--learning-rate", type=float, default=0.1, metavar="RATE",
-                        help="learning rate of the steps (default: 0.1)")
-    parser.add_argument("--format", default="text", choices=FORMATS,
-                        help="output format of the explanation (default: text)")
-    parser.add_argument("--max-rows", type=int, default=20, metavar="N",
-                        help="data rows shown; all rows enter the sum (default: 20)")
-    parser.add_argument("--history-csv", metavar="PATH",
-                        help="with --steps, write every step to this CSV file")
-    parser.add_argument("--plot", metavar="PATH",
-                        help="with --steps, save the loss against NAME with the "
-                             "tangent at each step, and the loss curve, as an image "
-                             "(needs matplotlib)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run N gradient-descent steps on NAME alone, printing "
+        "each step (default: 0, only the explanation)",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=0.1,
+        metavar="RATE",
+        help="learning rate of the steps (default: 0.1)",
+    )
+    parser.add_argument(
+        "--format",
+        default="text",
+        choices=FORMATS,
+        help="output format of the explanation (default: text)",
+    )
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=20,
+        metavar="N",
+        help="data rows shown; all rows enter the sum (default: 20)",
+    )
+    parser.add_argument(
+        "--history-csv",
+        metavar="PATH",
+        help="with --steps, write every step to this CSV file",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="with --steps, save the loss against NAME with the "
+        "tangent at each step, and the loss curve, as an image "
+        "(needs matplotlib)",
+    )
 
 
 def _add_data_arguments(parser):
     # NOTE: stand-in until the shared data options of ``bpkit train`` exist.
-    parser.add_argument("--data", metavar="CSV",
-                        help="CSV file with a header row; the last column is the "
-                             "target, the others are inputs")
-    parser.add_argument("--hidden", default="2", metavar="WIDTHS",
-                        help="hidden layer widths for --data, comma-separated "
-                             "(default: 2)")
-    parser.add_argument("--activation", default="relu",
-                        help="hidden activation for --data (default: relu)")
+    parser.add_argument(
+        "--data",
+        metavar="CSV",
+        help="CSV file with a header row; the last column is the "
+        "target, the others are inputs",
+    )
+    parser.add_argument(
+        "--hidden",
+        default="2",
+        metavar="WIDTHS",
+        help="hidden layer widths for --data, comma-separated (default: 2)",
+    )
+    parser.add_argument(
+        "--activation",
+        default="relu",
+        help="hidden activation for --data (default: relu)",
+    )
     parser.add_argument("--loss", default="ssr", help="loss for --data (default: ssr)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the initial weights for --data (default: 0)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the initial weights for --data (default: 0)",
+    )
 
 
 def _load(args):
@@ -69,8 +112,12 @@ def _load(args):
         raise ValueError(
             f"--hidden must be comma-separated ints such as 4,3, got {args.hidden!r}"
         ) from None
-    network = Network((X.shape[1], *hidden, 1), activation=args.activation,
-                      loss=args.loss, seed=args.seed)
+    network = Network(
+        (X.shape[1], *hidden, 1),
+        activation=args.activation,
+        loss=args.loss,
+        seed=args.seed,
+    )
     return network, X, y
 
 
@@ -85,8 +132,9 @@ def _render(explanation, args):
 def _step_line(number, explanation):
     """Format one lesson step: slope as a sum over rows, step size, new value."""
     name = explanation.name
-    terms = " + ".join(f"({term:.4g})" if term < 0 else f"{term:.4g}"
-                       for term in explanation.row_terms)
+    terms = " + ".join(
+        f"({term:.4g})" if term < 0 else f"{term:.4g}" for term in explanation.row_terms
+    )
     step = explanation.step
     slope = f"({step.slope:.6g})" if step.slope < 0 else f"{step.slope:.6g}"
     size = f"({step.step_size:.6g})" if step.step_size < 0 else f"{step.step_size:.6g}"
@@ -118,20 +166,26 @@ def run(args):
         return 0
 
     # walk gradient descent on NAME alone
-    history = network.fit(X, y, learning_rate=args.learning_rate, epochs=args.steps,
-                          trainable=[args.name])
-    lines = ["", f"Gradient descent on {args.name} alone, learning rate "
-             f"{args.learning_rate:g}:"]
+    history = network.fit(
+        X, y, learning_rate=args.learning_rate, epochs=args.steps, trainable=[args.name]
+    )
+    lines = [
+        "",
+        f"Gradient descent on {args.name} alone, learning rate {args.learning_rate:g}:",
+    ]
     # explain each step again at the value the fit recorded, then restore
     current = network.parameter(args.name)
     for step in range(len(history)):
         network.set_parameter(args.name, float(history.values[step, 0]))
-        step_explanation = bpkit.explain(network, X, y, args.name,
-                                         learning_rate=args.learning_rate)
+        step_explanation = bpkit.explain(
+            network, X, y, args.name, learning_rate=args.learning_rate
+        )
         lines += _step_line(step + 1, step_explanation)
     network.set_parameter(args.name, current)
-    lines.append(f"After {len(history)} steps: {args.name} = {current:.6g}, "
-                 f"loss {network.loss(X, y):.6g}")
+    lines.append(
+        f"After {len(history)} steps: {args.name} = {current:.6g}, "
+        f"loss {network.loss(X, y):.6g}"
+    )
     print("\n".join(lines))
 
     # export
@@ -151,8 +205,9 @@ def _save_plot(network, X, y, name, history, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise OSError("--plot needs matplotlib; install it with pip install "
-                      "matplotlib") from None
+        raise OSError(
+            "--plot needs matplotlib; install it with pip install matplotlib"
+        ) from None
     from bpkit.plots import plot_loss_curve, plot_loss_slice
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
