@@ -210,14 +210,14 @@ def test_dosage_b3_slope_by_hand():
         slope += -2 * (expected - predicted)
     explanation = bpkit.explain(network, X, y, "b3")
     assert explanation.value == pytest.approx(slope, rel=1e-13)
-    # StatQuest, rounding each step, gets -15.7.
+    # the slope that the lesson quotes to one decimal
     assert explanation.value == pytest.approx(-15.7, abs=0.15)
 
 
 def test_dosage_b3_converges_to_lesson_value():
     network, X, y = dosage_example()
     network.fit(X, y, learning_rate=0.1, epochs=200, trainable=["b3"])
-    # The lesson's optimum, 2.61, comes from rounded intermediate values.
+    # SSR is a parabola in b3 with its minimum at the mean residual, 2.61
     assert network.parameter("b3") == pytest.approx(2.61, abs=0.02)
 
 
