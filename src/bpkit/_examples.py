@@ -1,23 +1,23 @@
 """The two classic lessons as ready networks with data: worked and dosage.
 
-``worked``: two inputs, two hidden ReLU nodes, one identity output, SSR. The
-weights are fixed, small, readable numbers, chosen so that the second row
-has s1 < 0 and so shows a ReLU factor of 0.
+``worked``: the network of the worked example (two inputs, two hidden ReLU
+nodes, one identity output, SSR) with fixed, readable weights and four
+hand-picked rows in place of the iris data of ``bpkit train``, so that the
+chain rule can be followed by hand. Rows 2 and 3 have s1 < 0 and so show a
+ReLU factor of 0.
 
-``dosage``: a drug's dosage (0, 0.5, 1) and its efficacy (0, 1, 0), two
-hidden softplus nodes, one identity output, SSR, at the classic lesson's
-starting values W1 = 3.34, b1 = -1.43, W2 = -3.53, b2 = 0.57, W3 = -1.22,
-W4 = -2.30 and b3 = 0. The lesson trains b3 alone with learning rate 0.1:
-the first step has slope -15.66, and b3 converges to 2.61, where the SSR,
-a parabola in b3, is lowest.
+``dosage``: the network and data of ``bpkit train --example dosage``, a
+drug's dosage (0, 0.5, 1) and its efficacy (0, 1, 0) with two hidden
+softplus nodes, one identity output and SSR, at the classic lesson's
+starting values from :func:`bpkit.dosage_parameters` (b3 = 0). The lesson
+trains b3 alone with learning rate 0.1: the first step has slope -15.66,
+and b3 converges to 2.61, where the SSR, a parabola in b3, is lowest.
 """
 
 import numpy as np
 
+from bpkit._datasets import dosage_parameters, load_dosage
 from bpkit._network import Network
-
-#: Learning rate of the dosage lesson.
-DOSAGE_LEARNING_RATE = 0.1
 
 WORKED_PARAMETERS = {
     "W1": 0.5,
@@ -29,16 +29,6 @@ WORKED_PARAMETERS = {
     "b1": 0.25,
     "b2": -0.25,
     "b3": 0.1,
-}
-
-DOSAGE_PARAMETERS = {
-    "W1": 3.34,
-    "W2": -3.53,
-    "W3": -1.22,
-    "W4": -2.30,
-    "b1": -1.43,
-    "b2": 0.57,
-    "b3": 0.0,
 }
 
 
@@ -59,10 +49,9 @@ def dosage_example():
     network = Network(
         (1, 2, 1), activation="softplus", output_activation="identity", loss="ssr"
     )
-    for name, value in DOSAGE_PARAMETERS.items():
+    for name, value in dosage_parameters().items():
         network.set_parameter(name, value)
-    X = np.array([[0.0], [0.5], [1.0]])
-    y = np.array([0.0, 1.0, 0.0])
+    X, y = load_dosage()
     return network, X, y
 
 

@@ -1,8 +1,14 @@
-"""``bpkit explain``: the chain rule for one parameter, and gradient-descent lessons."""
+"""``bpkit explain``: the chain rule for one parameter, and gradient-descent lessons.
+
+The data and network come from the same options as ``bpkit train``: the
+worked example, the dosage lesson (``--example dosage``) or a CSV file
+(``--data FILE.csv --target COLUMN``). The network is explained at its
+initial parameters, the ones ``bpkit train`` starts from.
+"""
 
 import sys
 
-import numpy as np
+from bpkit._commands._data_options import add_data_arguments, build_network, load_data
 
 HELP = "explain why the gradient of one parameter has its value"
 
@@ -13,112 +19,47 @@ def add_arguments(parser):
     parser.add_argument(
         "name", metavar="NAME", help="parameter to explain, for example W1, W5 or b3"
     )
-    parser.add_argument(
-        "--example",
-        default="worked",
-        choices=["worked", "dosage"],
-        help="built-in example network and data (default: worked); "
-        "ignored when --data is given",
-    )
-    _add_data_arguments(parser)
-    parser.add_argument(
+    add_data_arguments(parser)
+    lesson = parser.add_argument_group("explanation")
+    lesson.add_argument(
         "--steps",
         type=int,
         default=0,
         metavar="N",
-        help="run N gradient-descent steps on NAME alone, printing "
-        "each step (default: 0, only the explanation)",
+        help="run N gradient-descent steps on NAME alone, printing each step "
+        "(default: 0, only the explanation)",
     )
-    parser.add_argument(
+    lesson.add_argument(
         "--learning-rate",
         type=float,
-        default=0.1,
+        default=None,
         metavar="RATE",
-        help="learning rate of the steps (default: 0.1)",
+        help="learning rate of the steps (default: the example's, 0.1 for dosage)",
     )
-    parser.add_argument(
+    lesson.add_argument(
         "--format",
         default="text",
         choices=FORMATS,
         help="output format of the explanation (default: text)",
     )
-    parser.add_argument(
+    lesson.add_argument(
         "--max-rows",
         type=int,
         default=20,
         metavar="N",
         help="data rows shown; all rows enter the sum (default: 20)",
     )
-    parser.add_argument(
+    lesson.add_argument(
         "--history-csv",
         metavar="PATH",
         help="with --steps, write every step to this CSV file",
     )
-    parser.add_argument(
+    lesson.add_argument(
         "--plot",
         metavar="PATH",
-        help="with --steps, save the loss against NAME with the "
-        "tangent at each step, and the loss curve, as an image "
-        "(needs matplotlib)",
+        help="with --steps, save the loss against NAME with the tangent at each "
+        "step, and the loss curve, as an image (needs matplotlib)",
     )
-
-
-def _add_data_arguments(parser):
-    # NOTE: stand-in until the shared data options of ``bpkit train`` exist.
-    parser.add_argument(
-        "--data",
-        metavar="CSV",
-        help="CSV file with a header row; the last column is the "
-        "target, the others are inputs",
-    )
-    parser.add_argument(
-        "--hidden",
-        default="2",
-        metavar="WIDTHS",
-        help="hidden layer widths for --data, comma-separated (default: 2)",
-    )
-    parser.add_argument(
-        "--activation",
-        default="relu",
-        help="hidden activation for --data (default: relu)",
-    )
-    parser.add_argument("--loss", default="ssr", help="loss for --data (default: ssr)")
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the initial weights for --data (default: 0)",
-    )
-
-
-def _load(args):
-    """Return (network, X, y) from --data or from --example."""
-    from bpkit import Network
-    from bpkit._examples import EXAMPLES
-
-    if args.data is None:
-        return EXAMPLES[args.example]()
-    table = np.genfromtxt(args.data, delimiter=",", names=True, dtype=np.float64)
-    if table.size == 0 or len(table.dtype.names) < 2:
-        raise ValueError(
-            f"--data {args.data!r} needs a header row and at least two columns "
-            "(inputs, then the target)"
-        )
-    columns = np.column_stack([table[name] for name in table.dtype.names])
-    X, y = columns[:, :-1], columns[:, -1]
-    try:
-        hidden = [int(width) for width in args.hidden.split(",") if width.strip()]
-    except ValueError:
-        raise ValueError(
-            f"--hidden must be comma-separated ints such as 4,3, got {args.hidden!r}"
-        ) from None
-    network = Network(
-        (X.shape[1], *hidden, 1),
-        activation=args.activation,
-        loss=args.loss,
-        seed=args.seed,
-    )
-    return network, X, y
 
 
 def _render(explanation, args):
@@ -156,10 +97,12 @@ def run(args):
         raise ValueError(f"--max-rows must be at least 1, got {args.max_rows}")
     if (args.history_csv or args.plot) and not args.steps:
         raise ValueError("--history-csv and --plot need --steps N with N >= 1")
-    network, X, y = _load(args)
+    X, y, setup = load_data(args)
+    network = build_network(args, X, setup)
+    rate = setup.learning_rate if args.learning_rate is None else args.learning_rate
 
     # explain at the starting point
-    learning_rate = args.learning_rate if args.steps else None
+    learning_rate = rate if args.steps else None
     explanation = bpkit.explain(network, X, y, args.name, learning_rate=learning_rate)
     sys.stdout.write(_render(explanation, args))
     if not args.steps:
@@ -167,19 +110,17 @@ def run(args):
 
     # walk gradient descent on NAME alone
     history = network.fit(
-        X, y, learning_rate=args.learning_rate, epochs=args.steps, trainable=[args.name]
+        X, y, learning_rate=rate, epochs=args.steps, trainable=[args.name]
     )
     lines = [
         "",
-        f"Gradient descent on {args.name} alone, learning rate {args.learning_rate:g}:",
+        f"Gradient descent on {args.name} alone, learning rate {rate:g}:",
     ]
     # explain each step again at the value the fit recorded, then restore
     current = network.parameter(args.name)
     for step in range(len(history)):
         network.set_parameter(args.name, float(history.values[step, 0]))
-        step_explanation = bpkit.explain(
-            network, X, y, args.name, learning_rate=args.learning_rate
-        )
+        step_explanation = bpkit.explain(network, X, y, args.name, learning_rate=rate)
         lines += _step_line(step + 1, step_explanation)
     network.set_parameter(args.name, current)
     lines.append(
