@@ -179,6 +179,15 @@ def test_zero_factor_in_text():
     assert "row 3: relu'(s1_i) = 0 because s1 <= 0 on this row" in text
 
 
+def test_zero_notes_of_hidden_rows_counted():
+    network, X, y = worked_example()
+    text = bpkit.explain(network, X, y, "W1").to_text(max_rows=2)
+    assert "row 2: relu'(s1_i) = 0" in text
+    assert "row 3:" not in text
+    assert "... zero factors on 1 more row, not shown" in text
+    assert "... 2 more rows, included in the sum" in text
+
+
 def test_gradient_descent_step():
     network, X, y = worked_example()
     explanation = bpkit.explain(network, X, y, "W5", learning_rate=0.1)

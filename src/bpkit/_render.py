@@ -41,6 +41,17 @@ def _latex_number(value, parenthesize=False):
 # ---------------------------------------------------------------------------
 
 
+def _more_rows(count):
+    return f"{count} more row" if count == 1 else f"{count} more rows"
+
+
+def _shown_notes(explanation, rows):
+    """Return the zero-factor notes of the shown ``rows``, and how many others exist."""
+    notes = explanation.zero_notes()
+    shown = [(row, sentence) for row, sentence in notes if row in rows]
+    return shown, len(notes) - len(shown)
+
+
 def _shown_rows(explanation, max_rows):
     rows = list(range(min(explanation.n_rows, max_rows)))
     hidden = explanation.n_rows - len(rows)
@@ -210,19 +221,19 @@ def render_text(explanation, max_rows=20):
             lines.append(f"{title}:")
         lines.extend(_text_table(columns, product, products, rows))
     if hidden:
-        lines.append(f"  ... {hidden} more rows, included in the sum")
+        lines.append(f"  ... {_more_rows(hidden)}, included in the sum")
     lines.append(
         f"Sum over the {e.n_rows} rows: {e.gradient_symbol.text} = {_number(e.value)}"
     )
 
-    notes = e.zero_notes()
-    if notes:
+    notes, unshown = _shown_notes(e, rows)
+    if notes or unshown:
         lines.append("")
         lines.append("Zero factors:")
-        for row, sentence in notes[:max_rows]:
+        for row, sentence in notes:
             lines.append(_fill(f"row {row + 1}: {sentence}", "  ", "    "))
-        if len(notes) > max_rows:
-            lines.append(f"  ... and on {len(notes) - max_rows} more rows")
+        if unshown:
+            lines.append(f"  ... zero factors on {_more_rows(unshown)}, not shown")
 
     if e.step is not None:
         step = e.step
@@ -283,7 +294,7 @@ def _latex_lines(explanation, max_rows):
         total = _latex_number(e.row_terms[row])
         lines.append(rf"i = {row + 1}:&\quad {' + '.join(terms)} = {total}")
     if hidden:
-        lines.append(rf"&\quad \text{{and {hidden} more rows}}")
+        lines.append(rf"&\quad \text{{and {_more_rows(hidden)}}}")
     lines.append(rf"{lhs} &= {_latex_number(e.value)}")
     for lhs_symbol, rhs in e.definitions:
         lines.append(rf"{lhs_symbol.latex} &= {rhs.latex}")
@@ -362,16 +373,16 @@ def render_markdown(explanation, max_rows=20):
             parts.append("| " + " | ".join(cells) + " |")
         parts.append("")
     if hidden:
-        parts.append(f"\n... {hidden} more rows, included in the sum.")
+        parts.append(f"\n... {_more_rows(hidden)}, included in the sum.")
     parts.append("")
     parts.append(f"Sum over the {e.n_rows} rows: {_number(e.value)}")
 
-    notes = e.zero_notes()
-    if notes:
+    notes, unshown = _shown_notes(e, rows)
+    if notes or unshown:
         parts.append("")
-        parts.extend(
-            f"- Row {row + 1}: {sentence}" for row, sentence in notes[:max_rows]
-        )
+        parts.extend(f"- Row {row + 1}: {sentence}" for row, sentence in notes)
+        if unshown:
+            parts.append(f"- Zero factors on {_more_rows(unshown)}, not shown.")
     if e.step is not None:
         step = e.step
         parts.append("")
