@@ -1,9 +1,12 @@
-"""Shared data of the worked example with fixed, hand-picked parameters."""
+"""Fixtures shared by bpkit's tests, and the worked example's fixed parameters."""
+
+import contextlib
 
 import numpy as np
 import pytest
 
 import bpkit
+import bpkit.testing
 
 # Parameters of the 2-2-1 worked example, chosen so that hidden node 1 is
 # inactive (s1 < 0) on row 0 and hidden node 2 on row 1, so the ReLU slope of
@@ -36,3 +39,18 @@ def worked_network():
 def worked_data():
     """Return X of shape (4, 2) and y of shape (4,) as float64 arrays."""
     return np.array(WORKED_X), np.array(WORKED_Y)
+
+
+@pytest.fixture
+def temporary_plugin():
+    """Return a function that registers a plugin until the test ends.
+
+    ``temporary_plugin(plugin, name=None)`` returns the registered name; the
+    plugin is unregistered at teardown even if the test fails.
+    """
+    with contextlib.ExitStack() as stack:
+
+        def register(plugin, name=None):
+            return stack.enter_context(bpkit.testing.temporary_plugin(plugin, name=name))
+
+        yield register

@@ -15,10 +15,18 @@ from bpkit._datasets import (
     load_worked_example,
 )
 from bpkit._explain import Explanation, explain
-from bpkit._exceptions import BpkitWarning, DivergenceWarning, PluginError
+from bpkit._exceptions import (
+    BpkitWarning,
+    DivergenceWarning,
+    MissingPluginError,
+    ModelFileError,
+    PluginError,
+    ProvenanceWarning,
+)
 from bpkit._gradcheck import GradientCheck, gradcheck
 from bpkit._history import History
 from bpkit._network import Network
+from bpkit._persistence import load
 from bpkit._registry import (
     get_activation,
     get_loss,
@@ -41,8 +49,11 @@ __all__ = sorted([
     "GradientCheck",
     "History",
     "Loss",
+    "MissingPluginError",
+    "ModelFileError",
     "Network",
     "PluginError",
+    "ProvenanceWarning",
     "dosage_parameters",
     "explain",
     "get_activation",
@@ -51,9 +62,20 @@ __all__ = sorted([
     "hookimpl",
     "list_activations",
     "list_losses",
+    "load",
     "load_dosage",
     "load_iris_petals",
     "load_worked_example",
     "register_plugin",
     "unregister_plugin",
 ])
+
+
+def __getattr__(name):
+    # ``bpkit.testing`` loads on first use, so plain ``import bpkit`` does not
+    # import the conformance kit, yet ``bpkit.testing.check_activation`` works.
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module("bpkit.testing")
+    raise AttributeError(f"module 'bpkit' has no attribute {name!r}")

@@ -129,6 +129,14 @@ class Loss(_Registered):
     """
 
     reduction = "sum"
+    #: Residuals r = y_pred - y_true where the gradient is fixed by convention
+    #: (for mae, 0). The conformance kit skips finite differences there.
+    kinks = ()
+    #: Valid values as (low, high), for example (0, 1) for probabilities.
+    #: y_true may equal a finite bound and y_pred lies strictly between them;
+    #: the conformance kit draws its test points accordingly.
+    y_true_domain = (float("-inf"), float("inf"))
+    y_pred_domain = (float("-inf"), float("inf"))
 
     def value(self, y_true, y_pred):
         """Return the loss as a float.

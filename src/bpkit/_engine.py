@@ -11,6 +11,7 @@ import numpy as np
 
 from bpkit import _core
 from bpkit._exceptions import PluginError
+from bpkit._registry import REGISTRY, hook_name, kind_of, plugin_label
 
 
 class Workspace:
@@ -44,8 +45,33 @@ class Workspace:
         return self.delta[start:start + self.n_rows * n_out].reshape(self.n_rows, n_out)
 
 
+def plugin_context(obj, method):
+    """Return the words that name a plugin function in an error message.
+
+    For example: ``activation 'mish' from plugin 'smooth' (package
+    'bpkit-smooth'), hook bpkit_register_activations, method derivative``.
+    """
+    kind = kind_of(obj)
+    plugin, package = REGISTRY.origin(obj)
+    if plugin is None:
+        source = f"an unregistered {type(obj).__module__}.{type(obj).__qualname__}"
+    else:
+        source = plugin_label(plugin, package)
+    return (
+        f"{kind} {obj.describe()!r} from {source}, hook {hook_name(kind)}, "
+        f"method {method}"
+    )
+
+
 class PluginBridge:
-    """Runs Python activations and losses for the compiled passes."""
+    """Runs Python activations and losses for the compiled passes.
+
+    Every result is checked before it reaches a buffer: an ndarray of the
+    input's shape and dtype, and finite wherever the input is finite. A
+    non-finite input (an overflow upstream) passes through unchecked, and so
+    does a loss that overflows to infinity, so that the training loop reports
+    divergence instead of blaming the plugin.
+    """
 
     def __init__(self, workspace, activations, loss, y=None):
         self.workspace = workspace
@@ -53,25 +79,29 @@ class PluginBridge:
         self.loss_function = loss
         self.y = y
 
-    def _checked(self, plugin, method, result, like):
-        where = (
-            f"plugin {plugin.plugin!r} (package {plugin.package!r}) providing "
-            f"{plugin.describe()!r}, method {method}"
-        )
+    def _checked(self, plugin, method, result, like, inputs_finite):
         if not isinstance(result, np.ndarray):
             raise PluginError(
-                f"{where} returned {type(result).__name__}, expected an ndarray"
+                f"{plugin_context(plugin, method)} returned "
+                f"{type(result).__name__}, expected an ndarray"
             )
         if result.shape != like.shape:
             raise PluginError(
-                f"{where} returned shape {result.shape}, expected {like.shape}"
+                f"{plugin_context(plugin, method)} returned shape {result.shape}, "
+                f"expected {like.shape}, the shape of its input"
             )
         if result.dtype != like.dtype:
             raise PluginError(
-                f"{where} returned dtype {result.dtype}, expected {like.dtype}"
+                f"{plugin_context(plugin, method)} returned dtype {result.dtype}, "
+                f"expected {like.dtype}, the dtype of its input"
             )
-        if not np.all(np.isfinite(result)):
-            raise PluginError(f"{where} returned NaN or infinity for finite input")
+        if inputs_finite and not np.all(np.isfinite(result)):
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(result))[0])
+            raise PluginError(
+                f"{plugin_context(plugin, method)} returned {float(result[bad])!r} at "
+                f"index {bad} for finite input; it must return finite values for "
+                "every finite input"
+            )
         return result
 
     def _call(self, plugin, method, *args):
@@ -81,17 +111,16 @@ class PluginBridge:
             raise
         except Exception as exc:
             raise PluginError(
-                f"plugin {plugin.plugin!r} (package {plugin.package!r}) providing "
-                f"{plugin.describe()!r} raised in {method}: "
-                f"{type(exc).__name__}: {exc}"
+                f"{plugin_context(plugin, method)} raised {type(exc).__name__}: {exc}"
             ) from exc
 
     def activate(self, layer):
         """a_l = f_l(z_l) for a plugin activation."""
         activation = self.activations[layer]
         z = self.workspace.z(layer)
-        out = self.workspace.a(layer)
-        out[...] = self._checked(activation, "value", self._call(activation, "value", z), z)
+        finite = bool(np.all(np.isfinite(z)))
+        value = self._call(activation, "value", z)
+        self.workspace.a(layer)[...] = self._checked(activation, "value", value, z, finite)
 
     def multiply_by_derivative(self, layer, half):
         """delta = dLoss/da_l -> dLoss/dz_l for a plugin activation.
@@ -101,30 +130,47 @@ class PluginBridge:
         """
         activation = self.activations[layer]
         z = self.workspace.z(layer)
+        finite = bool(np.all(np.isfinite(z)))
         delta = self.workspace.delta_view(half, layer)
+        # The compiled kernels overflow to infinity silently and the training
+        # loop reports divergence; so do these products.
         if activation.elementwise:
-            derivative = self._call(activation, "derivative", z)
-            delta[...] *= self._checked(activation, "derivative", derivative, z)
+            derivative = self._checked(
+                activation, "derivative", self._call(activation, "derivative", z), z,
+                finite,
+            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                delta[...] *= derivative
         else:
             product = self._call(activation, "vjp", z, delta.copy())
-            delta[...] = self._checked(activation, "vjp", product, z)
+            delta[...] = self._checked(
+                activation, "vjp", product, z, finite and bool(np.all(np.isfinite(delta)))
+            )
 
     def loss(self):
         """Return the plugin loss and write dLoss/da_L into the first delta half."""
         loss = self.loss_function
         last = self.workspace.layout.n_layers - 1
         y_pred = self.workspace.a(last)
+        finite = bool(np.all(np.isfinite(y_pred)))
         value = self._call(loss, "value", self.y, y_pred)
         gradient = self._call(loss, "gradient", self.y, y_pred)
         try:
             value = float(value)
         except (TypeError, ValueError):
             raise PluginError(
-                f"plugin {loss.plugin!r} (package {loss.package!r}) providing "
-                f"{loss.describe()!r}, method value returned {value!r}, expected a float"
+                f"{plugin_context(loss, 'value')} returned {value!r}, expected a float"
             ) from None
+        if finite and np.isnan(value):
+            raise PluginError(
+                f"{plugin_context(loss, 'value')} returned nan for finite input; "
+                "it must return a number for every finite input"
+            )
+        # An infinite loss is an overflow of an unbounded loss, not a broken
+        # contract: the training loop stops and reports divergence.
+        overflowed = finite and np.isinf(value)
         self.workspace.delta_view(0, last)[...] = self._checked(
-            loss, "gradient", gradient, y_pred
+            loss, "gradient", gradient, y_pred, finite and not overflowed
         )
         return value
 

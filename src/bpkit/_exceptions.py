@@ -21,3 +21,36 @@ class PluginError(RuntimeError):
     """
 
     __module__ = "bpkit"
+
+
+class ModelFileError(ValueError):
+    """A file given to :func:`bpkit.load` is not a complete, readable bpkit model.
+
+    Raised for truncated, corrupted or foreign files and for format versions
+    newer than this bpkit can read.
+    """
+
+    __module__ = "bpkit"
+
+
+class MissingPluginError(ValueError):
+    """A saved model uses an activation or loss that no installed plugin provides.
+
+    The message names the package to install. ``package``, ``plugin``,
+    ``kind`` and ``name`` hold the same facts for programs.
+    """
+
+    __module__ = "bpkit"
+
+    def __init__(self, message, *, kind, name, plugin, package):
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+        self.plugin = plugin
+        self.package = package
+
+
+class ProvenanceWarning(BpkitWarning):
+    """A loaded model's activation or loss now comes from a different package."""
+
+    __module__ = "bpkit"

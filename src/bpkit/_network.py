@@ -10,7 +10,8 @@ from bpkit._engine import Engine
 from bpkit._exceptions import DivergenceWarning
 from bpkit._history import History
 from bpkit._layout import Layout, check_parameter_name
-from bpkit._registry import get_activation, get_loss
+from bpkit._persistence import save_network
+from bpkit._registry import REGISTRY, get_activation, get_loss
 from bpkit._stepping import fit_recording_steps
 from bpkit._validation import (
     check_count,
@@ -105,14 +106,76 @@ class Network:
         return self._layout.layer_sizes[-1]
 
     def __repr__(self):
-        hidden = self.activations[0].describe() if len(self.activations) > 1 else None
+        roles = self.provenance()
         parts = [f"layer_sizes={self.layer_sizes}"]
-        if hidden is not None:
-            parts.append(f"activation={hidden!r}")
-        parts.append(f"output_activation={self.activations[-1].describe()!r}")
-        parts.append(f"loss={self.loss_function.describe()!r}")
+        for role in ("activation", "output_activation", "loss"):
+            if role == "activation" and len(self.activations) == 1:
+                continue
+            parts.append(f"{role}={_describe_with_package(roles[role])}")
         parts.append(f"dtype={self.dtype.name!r}")
         return f"Network({', '.join(parts)})"
+
+    def provenance(self):
+        """Return where the activations and the loss come from.
+
+        Returns
+        -------
+        dict
+            Keys ``"activation"`` (hidden layers; None without hidden layers),
+            ``"output_activation"`` and ``"loss"``. Each value is a dict with
+            ``name``, ``params``, ``plugin`` (the pluggy name of the plugin
+            that registered it, None for an unregistered class) and
+            ``package`` (the distribution that installed it, ``"bpkit"`` for
+            the built-ins, None if unknown).
+
+        Examples
+        --------
+        >>> import bpkit
+        >>> bpkit.Network((2, 2, 1), seed=0).provenance()["activation"]
+        {'name': 'relu', 'params': {}, 'plugin': 'bpkit.activations', 'package': 'bpkit'}
+        """
+        hidden = self.activations[0] if len(self.activations) > 1 else None
+        roles = {
+            "activation": hidden,
+            "output_activation": self.activations[-1],
+            "loss": self.loss_function,
+        }
+        result = {}
+        for role, obj in roles.items():
+            if obj is None:
+                result[role] = None
+                continue
+            plugin, package = REGISTRY.origin(obj)
+            result[role] = {
+                "name": obj.name,
+                "params": dict(obj.params),
+                "plugin": plugin,
+                "package": package,
+            }
+        return result
+
+    def save(self, path):
+        """Write the network to ``path`` in bpkit's model format.
+
+        The file records the layer sizes, the dtype, the parameters, and the
+        activations and the loss with their parameters and the plugin and
+        package of each. It is written to a temporary file in the same
+        directory and renamed, so ``path`` is either the complete new model or
+        left as it was. Read it back with :func:`bpkit.load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write, conventionally ending in ``.npz``. The name is used
+            as given.
+
+        Raises
+        ------
+        TypeError
+            If an activation or loss parameter is not a finite number, string,
+            boolean or None, so it cannot be stored safely.
+        """
+        save_network(self, path)
 
     def parameter_names(self):
         """Return all scalar parameter names: W1.. then b1.."""
@@ -381,6 +444,21 @@ def _warn_diverged(steps, learning_rate, stacklevel):
         DivergenceWarning,
         stacklevel=stacklevel,
     )
+
+
+def _describe_with_package(record):
+    """Return ``'relu' [bpkit]``: the name with its parameters and its package."""
+    name = record["name"]
+    if record["params"]:
+        args = ", ".join(f"{key}={value!r}" for key, value in record["params"].items())
+        name = f"{name}({args})"
+    if record["plugin"] is None:
+        source = "unregistered"
+    elif record["package"] is None:
+        source = f"run-time plugin {record['plugin']}"
+    else:
+        source = record["package"]
+    return f"{name!r} [{source}]"
 
 
 def _check_finite_number(value, argument):

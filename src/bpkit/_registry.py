@@ -4,8 +4,14 @@ Built-ins register through the hooks of :mod:`bpkit.hookspecs` like any other
 plugin. Third-party plugins are found through the entry-point group
 ``bpkit``, loaded lazily on the first lookup and only once. Setting the
 environment variable ``BPKIT_DISABLE_PLUGINS=1`` skips the entry points.
+
+Every class in the tables carries its provenance: the pluggy name of the
+plugin that returned it and the distribution (pip package) that installed
+that plugin. Error messages, ``Network`` and saved models use both.
 """
 
+import functools
+import importlib.metadata
 import logging
 import os
 import threading
@@ -26,6 +32,26 @@ _KINDS = {
     "activation": ("bpkit_register_activations", Activation),
     "loss": ("bpkit_register_losses", Loss),
 }
+
+
+def hook_name(kind):
+    """Return the name of the hook that registers classes of ``kind``."""
+    return _KINDS[kind][0]
+
+
+def plugin_label(plugin, package):
+    """Return "plugin 'p' (package 'd')", the spelling used in messages."""
+    if package is None:
+        return f"plugin {plugin!r} (registered at run time, not by a package)"
+    return f"plugin {plugin!r} (package {package!r})"
+
+
+def kind_of(obj):
+    """Return "activation" or "loss" for an instance, or None for anything else."""
+    for kind, (_, base) in _KINDS.items():
+        if isinstance(obj, base):
+            return kind
+    return None
 
 
 class _Entry:
@@ -64,17 +90,76 @@ class Registry:
         if os.environ.get(DISABLE_ENV_VAR, "") not in ("", "0"):
             logger.info("third-party plugins disabled by %s", DISABLE_ENV_VAR)
         else:
-            count = manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+            count = self._load_entry_points(manager)
             logger.debug("loaded %d plugin(s) from entry points", count)
-        for plugin, dist in manager.list_plugin_distinfo():
-            self._packages[manager.get_name(plugin)] = dist.project_name
-        manager.check_pending()
+        try:
+            manager.check_pending()
+        except pluggy.PluginValidationError as exc:
+            name = manager.get_name(exc.plugin)
+            raise PluginError(
+                f"plugin {name!r} (package {self.package_of(name)!r}) implements "
+                f"a hook that bpkit does not define: {exc}. Check the spelling "
+                "against bpkit.hookspecs or upgrade bpkit."
+            ) from exc
         return manager
 
+    def _load_entry_points(self, manager):
+        """Import and register every plugin of the entry-point group; return the count.
+
+        This does what ``pluggy.PluginManager.load_setuptools_entrypoints``
+        does, but wraps each failure in a PluginError that names the package.
+        """
+        count = 0
+        for dist in importlib.metadata.distributions():
+            package = dist.metadata["Name"]
+            for entry_point in dist.entry_points.select(group=ENTRY_POINT_GROUP):
+                name = entry_point.name
+                if manager.get_plugin(name) is not None:
+                    # The same distribution can be found twice on sys.path.
+                    if self._packages.get(name) != package:
+                        raise PluginError(
+                            f"packages {self._packages.get(name)!r} and {package!r} "
+                            f"both declare the plugin {name!r} in entry-point group "
+                            f"{ENTRY_POINT_GROUP!r}; uninstall one of them"
+                        )
+                    continue
+                where = (
+                    f"plugin {name!r} of package {package!r} (entry point "
+                    f"{entry_point.value!r} in group {ENTRY_POINT_GROUP!r})"
+                )
+                try:
+                    plugin = entry_point.load()
+                except Exception as exc:
+                    raise PluginError(
+                        f"{where} failed to import: {type(exc).__name__}: {exc}. "
+                        f"Reinstall or uninstall {package!r}, or set "
+                        f"{DISABLE_ENV_VAR}=1 to skip third-party plugins."
+                    ) from exc
+                try:
+                    manager.register(plugin, name=name)
+                except (ValueError, pluggy.PluginValidationError) as exc:
+                    raise PluginError(f"{where} could not be registered: {exc}") from exc
+                self._packages[name] = package
+                count += 1
+        return count
+
     def register(self, plugin, name=None):
-        """Register a plugin object or module; return its name."""
+        """Register a plugin object or module; return its name.
+
+        Raises PluginError, and leaves the plugin unregistered, if it
+        implements a ``bpkit_`` hook that bpkit does not define.
+        """
         with self._lock:
-            name = self.manager.register(plugin, name=name)
+            manager = self.manager
+            name = manager.register(plugin, name=name)
+            try:
+                manager.check_pending()
+            except pluggy.PluginValidationError as exc:
+                manager.unregister(plugin)
+                raise PluginError(
+                    f"plugin {name!r} implements a hook that bpkit does not define: "
+                    f"{exc}. Check the spelling against bpkit.hookspecs."
+                ) from exc
             self._tables = None
             return name
 
@@ -85,10 +170,33 @@ class Registry:
             self._tables = None
 
     def package_of(self, plugin_name):
-        """Return the distribution that provides a plugin, or None if unknown."""
+        """Return the distribution that provides a plugin, or None if unknown.
+
+        Plugins registered at run time with :func:`register_plugin` have no
+        distribution, so they give None.
+        """
+        if plugin_name is None:
+            return None
         if plugin_name.startswith("bpkit."):
             return BUILTIN_PACKAGE
         return self._packages.get(plugin_name)
+
+    def origin(self, obj):
+        """Return ``(plugin, package)`` of an activation or loss instance.
+
+        An instance made by :func:`get_activation` or :func:`get_loss` carries
+        both. For an instance built directly from its class, the registry
+        entry of that class supplies them. A class that no plugin registers
+        gives plugin None and the distribution that contains its module, or
+        None if no installed distribution contains it.
+        """
+        if obj.plugin is not None:
+            return obj.plugin, obj.package
+        kind = kind_of(obj)
+        entry = self._table(kind).get(obj.name) if kind else None
+        if entry is not None and entry.cls is type(obj):
+            return entry.plugin, entry.package
+        return None, _distribution_of_module(type(obj).__module__)
 
     def _table(self, kind):
         with self._lock:
@@ -104,12 +212,21 @@ class Registry:
         # plugin that returned it.
         for impl in reversed(hook.get_hookimpls()):
             package = self.package_of(impl.plugin_name)
-            where = f"plugin {impl.plugin_name!r} (package {package!r})"
+            where = plugin_label(impl.plugin_name, package)
             try:
                 classes = impl.function()
             except Exception as exc:
-                raise PluginError(f"{where} raised in hook {hook_name}: {exc}") from exc
-            for cls in classes or ():
+                raise PluginError(
+                    f"{where} raised in hook {hook_name}: {type(exc).__name__}: {exc}"
+                ) from exc
+            if classes is None:
+                classes = []
+            if not isinstance(classes, (list, tuple)):
+                raise PluginError(
+                    f"{where} returned {classes!r} from hook {hook_name}; expected "
+                    f"a list of subclasses of bpkit.{base.__name__}"
+                )
+            for cls in classes:
                 if not (isinstance(cls, type) and issubclass(cls, base)):
                     raise PluginError(
                         f"{where} returned {cls!r} from hook {hook_name}; "
@@ -123,10 +240,10 @@ class Registry:
                 if cls.name in table:
                     first = table[cls.name]
                     raise PluginError(
-                        f"{kind} {cls.name!r} is registered twice: by plugin "
-                        f"{first.plugin!r} (package {first.package!r}) and by "
-                        f"{where}; uninstall one of the packages or set "
-                        f"{DISABLE_ENV_VAR}=1"
+                        f"{kind} {cls.name!r} is registered twice: by "
+                        f"{plugin_label(first.plugin, first.package)} and by "
+                        f"{where}, both in hook {hook_name}; uninstall one of the "
+                        f"packages or set {DISABLE_ENV_VAR}=1"
                     )
                 table[cls.name] = _Entry(cls, impl.plugin_name, package)
         return table
@@ -134,6 +251,14 @@ class Registry:
     def names(self, kind):
         """Return the sorted names registered for ``kind``."""
         return sorted(self._table(kind))
+
+    def entries(self, kind):
+        """Return ``(name, cls, plugin, package)`` for every ``kind``, sorted by name."""
+        table = self._table(kind)
+        return [
+            (name, table[name].cls, table[name].plugin, table[name].package)
+            for name in sorted(table)
+        ]
 
     def entry(self, kind, name):
         """Return the entry of a name, or raise ValueError listing the choices."""
@@ -170,6 +295,16 @@ class Registry:
         instance.plugin = entry.plugin
         instance.package = entry.package
         return instance
+
+
+@functools.lru_cache(maxsize=None)
+def _distribution_of_module(module_name):
+    """Return the distribution that installed a module, or None."""
+    top_level = module_name.partition(".")[0]
+    if top_level == "bpkit":
+        return BUILTIN_PACKAGE
+    names = importlib.metadata.packages_distributions().get(top_level, [])
+    return names[0] if names else None
 
 
 REGISTRY = Registry()

@@ -15,6 +15,8 @@ import sys
 COMMANDS = {
     "explain": "explain",
     "gradcheck": "gradcheck",
+    "check-plugin": "check_plugin",
+    "plugins": "plugins",
     "train": "train",
 }
 
@@ -50,6 +52,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 2
+    from bpkit import PluginError
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -59,7 +63,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, PluginError) as exc:
         print(f"bpkit {args.command}: error: {exc}", file=sys.stderr)
         return 1
 
