@@ -1,9 +1,9 @@
 """The two classic lessons as ready networks with data: worked and dosage.
 
 ``worked``: the network of the worked example (two inputs, two hidden ReLU
-nodes, one identity output, SSR) with fixed, readable weights and four
-hand-picked rows in place of the iris data of ``bpkit train``, so that the
-chain rule can be followed by hand. Rows 2 and 3 have s1 < 0 and so show a
+nodes, one identity output, SSR) with fixed, readable weights. Four
+hand-picked rows replace the iris data of ``bpkit train``, so that the chain
+rule can be followed by hand. Rows 2 and 3 have s1 < 0 and so show a
 ReLU factor of 0.
 
 ``dosage``: the network and data of ``bpkit train --example dosage``, a

@@ -1,9 +1,10 @@
 """Renderings of an :class:`~bpkit._explain.Explanation`: text, Markdown, LaTeX.
 
-Every rendering shows the same parts in the same order: the chain of partial
-derivatives, the same chain written with the plugins' formulas, the formulas
-themselves, the factor values on each data row, the sum over rows, the reason
-for every zero factor, and the gradient-descent step if one was requested.
+Every rendering shows the same parts in the same order. First come the chain
+of partial derivatives, the same chain written with the plugins' formulas,
+and the formulas themselves. Then come the factor values on each data row,
+the sum over rows, the reason for every zero factor, and the gradient-descent
+step if one was requested.
 """
 
 import textwrap
@@ -92,7 +93,7 @@ def _tables(explanation):
 
 
 def _symbolic_chain(explanation, spelling):
-    """The chain as partials, and as formulas, joined by the product sign."""
+    """Return the chain as partials, then as formulas, joined by the product sign."""
     dot = " · " if spelling == "text" else r" \cdot "
     partial = dot.join(getattr(s, spelling) for s in explanation.partial_chain)
     lines = [partial]
@@ -125,7 +126,7 @@ def _table(headers, rows):
 
 
 def _text_table(columns, product, products, rows):
-    """A right-aligned table, or one wrapped line per row where it is too wide."""
+    """Return a right-aligned table, or one wrapped line per row if it is too wide."""
     headers = ["row"] + [symbol.text for symbol, _ in columns] + [product.text]
     cells = [
         [str(row + 1)]
@@ -256,15 +257,19 @@ def render_text(explanation, max_rows=20):
 
 
 def _latex_lines(explanation, max_rows):
-    """Lines of the align environment, each with one ``&`` before the relation."""
+    """Return the lines of the align environment, each with one ``&``."""
     e = explanation
     lhs = e.gradient_symbol.latex
+
+    # the chain, as partials and as formulas
     lines = []
     chain = _symbolic_chain(e, "latex")
     lines.append(rf"{lhs} &= \sum_i {chain[0]}")
     for number, line in enumerate(chain[1:], start=1):
         relation = "&= " if number == 1 else "&\\quad + "
         lines.append(rf"{relation}\sum_i {line}")
+
+    # the numbers of each shown row: deltas, then the factors of every path
     rows, hidden = _shown_rows(e, max_rows)
     if e.form == "delta":
         for row in rows:
@@ -295,6 +300,8 @@ def _latex_lines(explanation, max_rows):
         lines.append(rf"i = {row + 1}:&\quad {' + '.join(terms)} = {total}")
     if hidden:
         lines.append(rf"&\quad \text{{and {_more_rows(hidden)}}}")
+
+    # the sum, the formulas used, and the step
     lines.append(rf"{lhs} &= {_latex_number(e.value)}")
     for lhs_symbol, rhs in e.definitions:
         lines.append(rf"{lhs_symbol.latex} &= {rhs.latex}")
