@@ -60,7 +60,7 @@ printf 'x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n' >"$work/xor.csv"
 
 echo "== bpkit explain shows the plugin's formulas"
 if "$python" -m bpkit explain --help >/dev/null 2>&1; then
-    "$python" -m bpkit explain W1 --data "$work/xor.csv" --hidden 4 \
+    "$python" -m bpkit explain W1 --data "$work/xor.csv" --target y --hidden 4 \
         --activation mish --loss log_cosh --format latex >"$work/explain.tex"
     "$python" - "$work/explain.tex" <<'PYTHON'
 import sys

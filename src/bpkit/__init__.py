@@ -14,6 +14,7 @@ from bpkit._datasets import (
     load_iris_petals,
     load_worked_example,
 )
+from bpkit._explain import Explanation, explain
 from bpkit._exceptions import (
     BpkitWarning,
     DivergenceWarning,
@@ -44,6 +45,7 @@ __all__ = sorted([
     "Activation",
     "BpkitWarning",
     "DivergenceWarning",
+    "Explanation",
     "GradientCheck",
     "History",
     "Loss",
@@ -53,6 +55,7 @@ __all__ = sorted([
     "PluginError",
     "ProvenanceWarning",
     "dosage_parameters",
+    "explain",
     "get_activation",
     "get_loss",
     "gradcheck",

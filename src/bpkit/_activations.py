@@ -38,6 +38,7 @@ class Identity(Activation):
     name = "identity"
     latex = "z"
     latex_derivative = "1"
+    latex_steps = (r"\frac{d}{dz}\, z = 1",)
     _kernel = kernels.ACT_IDENTITY
 
     def value(self, z):
@@ -60,6 +61,14 @@ class ReLU(Activation):
     latex = r"\max(z, 0)"
     latex_derivative = r"\begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}"
     kinks = (0.0,)
+    #: Where f'(z) = 0, in words; the explanation quotes it for a zero factor.
+    zero_derivative_condition = "z <= 0"
+    latex_steps = (
+        r"z > 0:&\quad \max(z, 0) = z, \quad \frac{d}{dz}\, z = 1",
+        r"z < 0:&\quad \max(z, 0) = 0, \quad \frac{d}{dz}\, 0 = 0",
+        r"z = 0:&\quad \text{left slope } 0 \ne \text{right slope } 1,"
+        r" \text{ so } f'(0) := 0",
+    )
     _kernel = kernels.ACT_RELU
 
     def value(self, z):
@@ -89,6 +98,12 @@ class LeakyReLU(Activation):
     latex = r"\begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}"
     latex_derivative = r"\begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}"
     kinks = (0.0,)
+    latex_steps = (
+        r"z > 0:&\quad f(z) = z, \quad f'(z) = 1",
+        r"z < 0:&\quad f(z) = \alpha z, \quad f'(z) = \alpha",
+        r"z = 0:&\quad \text{left slope } \alpha, \text{ right slope } 1,"
+        r" \text{ so } f'(0) := \alpha",
+    )
     _kernel = kernels.ACT_LEAKY_RELU
 
     def __init__(self, alpha=0.01):
@@ -123,6 +138,12 @@ class ELU(Activation):
     name = "elu"
     latex = r"\begin{cases} z & z > 0 \\ \alpha \left(e^{z} - 1\right) & z \le 0 \end{cases}"
     latex_derivative = r"\begin{cases} 1 & z > 0 \\ \alpha e^{z} & z \le 0 \end{cases}"
+    latex_steps = (
+        r"z > 0:&\quad f(z) = z, \quad f'(z) = 1",
+        r"z < 0:&\quad \frac{d}{dz}\, \alpha\left(e^{z} - 1\right) = \alpha e^{z}",
+        r"z = 0:&\quad \text{left slope } \alpha e^{0} = \alpha, \text{ right slope } 1,"
+        r" \text{ so } f'(0) := \alpha",
+    )
     _kernel = kernels.ACT_ELU
 
     def __init__(self, alpha=1.0):

@@ -9,6 +9,9 @@ class _Registered:
     name = ""
     latex = ""
     latex_derivative = ""
+    #: Optional lines of LaTeX (``align`` rows) deriving ``latex_derivative``
+    #: from ``latex``; the derivation pages show them.
+    latex_steps = ()
     #: C kernel code of a built-in; plugins keep PLUGIN_KERNEL and are called
     #: from the compiled loop through Python.
     _kernel = PLUGIN_KERNEL

@@ -57,6 +57,13 @@ class BinaryCrossEntropy(Loss):
         r"\log\left(1 - \hat{y}_i\right)\right)"
     )
     latex_derivative = r"\frac{1}{N}\,\frac{\hat{y}_i - y_i}{\hat{y}_i\left(1 - \hat{y}_i\right)}"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= -\frac{1}{N}\left(\frac{y_i}{\hat{y}_i}"
+        r" - \frac{1 - y_i}{1 - \hat{y}_i}\right)",
+        r"&= -\frac{1}{N}\,\frac{y_i\left(1 - \hat{y}_i\right)"
+        r" - \left(1 - y_i\right)\hat{y}_i}{\hat{y}_i\left(1 - \hat{y}_i\right)}"
+        r" = \frac{1}{N}\,\frac{\hat{y}_i - y_i}{\hat{y}_i\left(1 - \hat{y}_i\right)}",
+    )
     reduction = "mean"
     #: targets and probabilities lie in [0, 1]
     y_true_domain = (0.0, 1.0)
@@ -90,6 +97,10 @@ class CrossEntropy(Loss):
     name = "cross_entropy"
     latex = r"-\frac{1}{N} \sum_i y_i \log \hat{y}_i"
     latex_derivative = r"-\frac{1}{N}\,\frac{y_i}{\hat{y}_i}"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= -\frac{1}{N}\, y_i"
+        r" \frac{d}{d\hat{y}_i} \log \hat{y}_i = -\frac{1}{N}\,\frac{y_i}{\hat{y}_i}",
+    )
     reduction = "mean"
     #: targets and probabilities lie in [0, 1]
     y_true_domain = (0.0, 1.0)

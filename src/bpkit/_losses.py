@@ -37,6 +37,11 @@ class SSR(Loss):
     name = "ssr"
     latex = r"\sum_i \left(\hat{y}_i - y_i\right)^2"
     latex_derivative = r"2\left(\hat{y}_i - y_i\right)"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= \frac{\partial}{\partial \hat{y}_i}"
+        r" \left(\hat{y}_i - y_i\right)^2",
+        r"&= 2\left(\hat{y}_i - y_i\right) = -2\left(y_i - \hat{y}_i\right)",
+    )
     reduction = "sum"
     _kernel = kernels.LOSS_SSR
 
@@ -55,6 +60,11 @@ class MSE(Loss):
     name = "mse"
     latex = r"\frac{1}{N} \sum_i \left(\hat{y}_i - y_i\right)^2"
     latex_derivative = r"\frac{2}{N}\left(\hat{y}_i - y_i\right)"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= \frac{1}{N}"
+        r" \frac{\partial}{\partial \hat{y}_i} \left(\hat{y}_i - y_i\right)^2",
+        r"&= \frac{2}{N}\left(\hat{y}_i - y_i\right)",
+    )
     reduction = "mean"
     _kernel = kernels.LOSS_MSE
 
@@ -79,6 +89,12 @@ class MAE(Loss):
     name = "mae"
     latex = r"\frac{1}{N} \sum_i \left|\hat{y}_i - y_i\right|"
     latex_derivative = r"\frac{1}{N}\operatorname{sign}\left(\hat{y}_i - y_i\right)"
+    latex_steps = (
+        r"\frac{\partial L}{\partial \hat{y}_i} &= \frac{1}{N}"
+        r" \frac{\partial}{\partial \hat{y}_i} \left|\hat{y}_i - y_i\right|",
+        r"&= \frac{1}{N}\operatorname{sign}\left(\hat{y}_i - y_i\right),"
+        r" \quad \text{with } \operatorname{sign}(0) := 0",
+    )
     reduction = "mean"
     kinks = (0.0,)
     _kernel = kernels.LOSS_MAE
@@ -112,6 +128,13 @@ class Huber(Loss):
         r"\quad r_i = \hat{y}_i - y_i"
     )
     latex_derivative = r"\frac{1}{N} \max\left(-\delta, \min\left(\delta, r_i\right)\right)"
+    latex_steps = (
+        r"|r_i| \le \delta:&\quad \frac{d}{dr_i}\, \frac{1}{2} r_i^{2} = r_i",
+        r"|r_i| > \delta:&\quad \frac{d}{dr_i}\, \delta\left(|r_i|"
+        r" - \frac{\delta}{2}\right) = \delta \operatorname{sign}(r_i)",
+        r"\text{both}:&\quad \frac{\partial L}{\partial \hat{y}_i} = \frac{1}{N}"
+        r" \max\left(-\delta, \min\left(\delta, r_i\right)\right)",
+    )
     reduction = "mean"
     _kernel = kernels.LOSS_HUBER
 

@@ -12,6 +12,7 @@ from bpkit._history import History
 from bpkit._layout import Layout, check_parameter_name
 from bpkit._persistence import save_network
 from bpkit._registry import REGISTRY, get_activation, get_loss
+from bpkit._stepping import fit_recording_steps
 from bpkit._training import TrainingRun, check_training_options
 from bpkit._validation import (
     check_count,
@@ -297,7 +298,7 @@ class Network:
 
     def fit(self, X, y, *, learning_rate, epochs, batch_size=None, optimizer="sgd",
             trainable=None, shuffle=True, seed=None, momentum=None, beta1=None,
-            beta2=None, epsilon=None, verbose=False):
+            beta2=None, epsilon=None, verbose=False, record_steps=None):
         """Train by gradient descent on mini-batches and return the history.
 
         Each epoch splits the rows into batches of ``batch_size`` (the last
@@ -345,6 +346,14 @@ class Network:
             Only for ``optimizer="adam"``.
         verbose : bool
             Print the loss about ten times during the fit.
+        record_steps : bool, optional
+            Record every step in the history: each trainable parameter's
+            value, slope and step size, and the loss. Only for full-batch
+            ``"sgd"``, where a step is ``p <- p - learning_rate * dLoss/dp``.
+            Default: True when ``trainable`` is given and the fit is
+            full-batch sgd, else False. Recording runs the steps one by one
+            from Python, slower than the compiled loop, which runs whenever
+            steps are not recorded.
 
         Returns
         -------
@@ -381,6 +390,19 @@ class Network:
                 sorted(self._layout.index_of[name] for name in trainable_names),
                 dtype=np.intp,
             )
+        full_batch_sgd = optimizer == "sgd" and (
+            options.batch_size is None or options.batch_size >= X.shape[0]
+        )
+        if record_steps is None:
+            record_steps = trainable is not None and full_batch_sgd
+        if record_steps:
+            if not full_batch_sgd:
+                raise ValueError(
+                    "record_steps=True needs full-batch gradient descent: use "
+                    "optimizer='sgd' and batch_size=None, or record_steps=False"
+                )
+            return self._fit_recording_steps(X, Y, trainable_names, learning_rate,
+                                             epochs, verbose)
 
         # allocate every buffer of the fit
         shuffle_seed = options.seed
@@ -426,6 +448,38 @@ class Network:
                 "a smaller learning_rate or scale the inputs.",
                 DivergenceWarning,
                 stacklevel=2,
+            )
+        logger.debug("fit finished: %r", history)
+        return history
+
+    def _fit_recording_steps(self, X, Y, names, learning_rate, epochs, verbose):
+        indices = np.array([self._layout.index_of[name] for name in names], dtype=np.intp)
+        before = self._params.copy()
+
+        def progress(done, loss):
+            print(f"step {done:>{len(str(epochs))}}/{epochs}  loss {loss:.6g}")
+
+        try:
+            history = fit_recording_steps(self._engine, self._params, X, Y, indices,
+                                          names, learning_rate, epochs,
+                                          progress if verbose else None)
+        except KeyboardInterrupt as interrupt:
+            self.history_ = interrupt.history
+            logger.info("fit interrupted after %d of %d steps", len(interrupt.history),
+                        epochs)
+            raise
+        except BaseException:
+            self._params[...] = before
+            raise
+        self.history_ = history
+        if history.diverged:
+            warnings.warn(
+                f"training diverged after {len(history)} step(s): the loss or a "
+                f"parameter became NaN or infinite with learning_rate={learning_rate!r}; "
+                "the network keeps the parameters of the last finite loss. Try a "
+                "smaller learning_rate or scale the inputs.",
+                DivergenceWarning,
+                stacklevel=3,
             )
         logger.debug("fit finished: %r", history)
         return history

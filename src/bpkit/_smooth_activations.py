@@ -49,6 +49,13 @@ class Sigmoid(Activation):
     name = "sigmoid"
     latex = r"\frac{1}{1 + e^{-z}}"
     latex_derivative = r"\sigma(z)\,\bigl(1 - \sigma(z)\bigr)"
+    latex_steps = (
+        r"\sigma(z) &= \left(1 + e^{-z}\right)^{-1}",
+        r"\sigma'(z) &= -\left(1 + e^{-z}\right)^{-2} \cdot \left(-e^{-z}\right)"
+        r" = \frac{e^{-z}}{\left(1 + e^{-z}\right)^2}",
+        r"&= \frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}}"
+        r" = \sigma(z)\,\bigl(1 - \sigma(z)\bigr)",
+    )
     _kernel = kernels.ACT_SIGMOID
 
     def value(self, z):
@@ -74,6 +81,11 @@ class Tanh(Activation):
     name = "tanh"
     latex = r"\tanh(z)"
     latex_derivative = r"1 - \tanh^2(z)"
+    latex_steps = (
+        r"\tanh(z) &= \frac{\sinh(z)}{\cosh(z)}",
+        r"\frac{d}{dz} \tanh(z) &= \frac{\cosh^2(z) - \sinh^2(z)}{\cosh^2(z)}"
+        r" = 1 - \tanh^2(z)",
+    )
     _kernel = kernels.ACT_TANH
 
     def value(self, z):
@@ -100,6 +112,10 @@ class Softplus(Activation):
     name = "softplus"
     latex = r"\log\left(1 + e^{z}\right)"
     latex_derivative = r"\frac{1}{1 + e^{-z}}"
+    latex_steps = (
+        r"\frac{d}{dz} \log\left(1 + e^{z}\right) &= \frac{e^{z}}{1 + e^{z}}",
+        r"&= \frac{1}{e^{-z} + 1} = \sigma(z)",
+    )
     _kernel = kernels.ACT_SOFTPLUS
 
     def value(self, z):
@@ -127,6 +143,12 @@ class SiLU(Activation):
     name = "silu"
     latex = r"\frac{z}{1 + e^{-z}}"
     latex_derivative = r"\sigma(z)\,\bigl(1 + z\,(1 - \sigma(z))\bigr)"
+    latex_steps = (
+        r"f(z) &= z\,\sigma(z)",
+        r"f'(z) &= \sigma(z) + z\,\sigma'(z)"
+        r" = \sigma(z) + z\,\sigma(z)\bigl(1 - \sigma(z)\bigr)",
+        r"&= \sigma(z)\,\bigl(1 + z\,(1 - \sigma(z))\bigr)",
+    )
     _kernel = kernels.ACT_SILU
 
     def value(self, z):
@@ -185,6 +207,12 @@ class GELU(Activation):
     """
 
     name = "gelu"
+    # the exact form; the tanh form sets its own steps in __init__
+    latex_steps = (
+        r"f(z) &= z\,\Phi(z), \quad \Phi'(z) = \varphi(z)"
+        r" = \frac{1}{\sqrt{2\pi}}\, e^{-z^{2}/2}",
+        r"f'(z) &= \Phi(z) + z\,\varphi(z)",
+    )
 
     def __init__(self, approximate="none"):
         if approximate not in ("none", "tanh"):
@@ -195,6 +223,12 @@ class GELU(Activation):
         self.approximate = approximate
         if approximate == "tanh":
             self._kernel = kernels.ACT_GELU_TANH
+            self.latex_steps = (
+                r"f(z) &= z\,\sigma(v), \quad v = 2\sqrt{2/\pi}\,"
+                r"\left(z + 0.044715\,z^{3}\right)",
+                r"f'(z) &= \sigma(v) + z\,\sigma(v)\bigl(1 - \sigma(v)\bigr)\, v'(z),"
+                r" \quad v'(z) = 2\sqrt{2/\pi}\,\left(1 + 0.134145\,z^{2}\right)",
+            )
             self.latex = (
                 r"\frac{z}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,"
                 r"\left(z + 0.044715\,z^{3}\right)\right)\right)"

@@ -63,6 +63,13 @@ class Softmax(Activation):
     name = "softmax"
     latex = r"\frac{e^{z_i}}{\sum_j e^{z_j}}"
     latex_derivative = r"\frac{\partial f_i}{\partial z_j} = f_i(z)\,\bigl(\delta_{ij} - f_j(z)\bigr)"
+    latex_steps = (
+        r"f_i(z) &= \frac{e^{z_i}}{S}, \quad S = \sum_k e^{z_k},"
+        r" \quad \frac{\partial S}{\partial z_j} = e^{z_j}",
+        r"\frac{\partial f_i}{\partial z_j} &= \frac{\delta_{ij}\, e^{z_i} S"
+        r" - e^{z_i} e^{z_j}}{S^2}",
+        r"&= f_i(z)\,\bigl(\delta_{ij} - f_j(z)\bigr)",
+    )
     elementwise = False
     _kernel = kernels.ACT_SOFTMAX
 

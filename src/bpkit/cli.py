@@ -13,6 +13,7 @@ import sys
 
 # subcommand name -> module in bpkit._commands
 COMMANDS = {
+    "explain": "explain",
     "gradcheck": "gradcheck",
     "check-plugin": "check_plugin",
     "plugins": "plugins",
