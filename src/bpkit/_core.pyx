@@ -258,9 +258,9 @@ def train(
     ``losses_out[t]`` and then moves each trainable parameter p by
     ``-learning_rate * dLoss/dp``. ``steps_done_out[0]`` counts completed
     steps, so it is exact even when a KeyboardInterrupt or a plugin error
-    ends the loop early. If the loss becomes NaN or infinite, the parameters
-    or a parameter becomes NaN or infinite, the parameters are set back to
-    those of the last finite loss and TRAIN_DIVERGED is returned.
+    ends the loop early. If the loss, including the loss after the last
+    update, or a parameter becomes NaN or infinite, the parameters are set
+    back to those of the last finite loss and TRAIN_DIVERGED is returned.
     """
     cdef Layout lay
     cdef Py_ssize_t epoch, j, i
@@ -306,4 +306,16 @@ def train(
             if (epoch + 1) % signal_check_interval == 0:
                 with gil:
                     PyErr_CheckSignals()
+
+        # The loop checks the loss of an update only at the next step, so
+        # check the last update here: otherwise a fit could end, without a
+        # warning, at parameters whose loss is infinite.
+        if status == COMPLETED and epochs > 0:
+            forward(&lay, &params[0], &x[0, 0], &values[0], <void*>bridge)
+            backward(&lay, &params[0], &x[0, 0], &y[0, 0], &values[0],
+                     &delta[0], &grad[0], &loss, <void*>bridge)
+            if not isfinite(loss):
+                memcpy(&params[0], &previous_params[0],
+                       n_params * sizeof(floating))
+                status = DIVERGED
     return status
