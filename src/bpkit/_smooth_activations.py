@@ -185,6 +185,11 @@ class GELU(Activation):
     """
 
     name = "gelu"
+    # the exact form, the default; __init__ replaces both for "tanh"
+    latex = r"z\,\Phi(z) = \frac{z}{2}\,\operatorname{erfc}\left(-\frac{z}{\sqrt{2}}\right)"
+    latex_derivative = (
+        r"\Phi(z) + z\,\varphi(z) = \Phi(z) + \frac{z}{\sqrt{2\pi}}\,e^{-z^{2}/2}"
+    )
 
     def __init__(self, approximate="none"):
         if approximate not in ("none", "tanh"):
@@ -206,10 +211,6 @@ class GELU(Activation):
             )
         else:
             self._kernel = kernels.ACT_GELU
-            self.latex = r"z\,\Phi(z) = \frac{z}{2}\,\operatorname{erfc}\left(-\frac{z}{\sqrt{2}}\right)"
-            self.latex_derivative = (
-                r"\Phi(z) + z\,\varphi(z) = \Phi(z) + \frac{z}{\sqrt{2\pi}}\,e^{-z^{2}/2}"
-            )
 
     def value(self, z):
         z64, dtype = working_dtype(z)
