@@ -146,3 +146,9 @@ def test_history_csv_readable_by_group(tmp_path):
     finally:
         os.umask(old_mask)
     assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(("seed", "error"), [("a", TypeError), (1.5, TypeError), (-1, ValueError)])
+def test_invalid_seed_names_argument(seed, error):
+    with pytest.raises(error, match="seed"):
+        bpkit.Network((2, 1), seed=seed)

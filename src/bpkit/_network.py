@@ -70,6 +70,8 @@ class Network:
         hidden = get_activation(activation)
         output = get_activation(output_activation)
         self.loss_function = get_loss(loss)
+        if seed is not None:
+            check_count(seed, "seed", minimum=0)
         self.seed = seed
 
         # allocate
