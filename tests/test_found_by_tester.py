@@ -1,5 +1,6 @@
 """Defects found by trying bpkit as a new user, one test per defect."""
 
+import json
 import os
 import warnings
 
@@ -152,3 +153,103 @@ def test_history_csv_readable_by_group(tmp_path):
 def test_invalid_seed_names_argument(seed, error):
     with pytest.raises(error, match="seed"):
         bpkit.Network((2, 1), seed=seed)
+
+
+class _WritesInput(bpkit.Activation):
+    """An identity that doubles its input in place, against the plugin contract."""
+
+    name = "writes_input"
+    latex = "z"
+    latex_derivative = "1"
+
+    def value(self, z):
+        z *= 2.0
+        return z.copy()
+
+    def derivative(self, z):
+        return np.ones_like(z)
+
+
+def test_plugin_writing_input_rejected():
+    network = bpkit.Network((2, 3, 1), activation=_WritesInput(), seed=0)
+    with pytest.raises(bpkit.PluginError, match="writes_input"):
+        network.predict(np.ones((4, 2)))
+
+
+def test_plugin_loss_leaves_y_writable():
+    class IdentityPlugin(bpkit.Activation):
+        name = "identity_plugin"
+        latex = "z"
+        latex_derivative = "1"
+
+        def value(self, z):
+            return z.copy()
+
+        def derivative(self, z):
+            return np.ones_like(z)
+
+    network = bpkit.Network((2, 1), output_activation=IdentityPlugin(), loss="mse", seed=0)
+    y = np.ones(4)
+    network.loss(np.ones((4, 2)), y)
+    assert y.flags.writeable
+
+
+def _rewrite_header(source, target, **changes):
+    from bpkit import _persistence
+
+    with np.load(source) as archive:
+        header = json.loads(archive["header"].tobytes().decode("utf-8"))
+        parameters = archive["parameters"]
+    for key, value in changes.items():
+        if value is _DELETE:
+            del header[key]
+        else:
+            header[key] = value
+    header_bytes = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    with open(target, "wb") as stream:
+        stream.write(_persistence._with_checksum(header_bytes, parameters))
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"layer_sizes": [100_000, 100_000, 100_000]},
+        {"layer_sizes": [2, 5, 1]},
+        {"layer_sizes": [2, "2", 1]},
+    ],
+)
+def test_load_rejects_wrong_layer_sizes(tmp_path, changes):
+    source, target = tmp_path / "model.npz", tmp_path / "crafted.npz"
+    bpkit.Network((2, 2, 1), seed=0).save(source)
+    _rewrite_header(source, target, **changes)
+    with pytest.raises(bpkit.ModelFileError):
+        bpkit.load(target)
+
+
+def test_load_without_seed_field(tmp_path):
+    source, target = tmp_path / "model.npz", tmp_path / "crafted.npz"
+    network = bpkit.Network((2, 2, 1), seed=0)
+    network.save(source)
+    _rewrite_header(source, target, seed=_DELETE)
+    loaded = bpkit.load(target)
+    assert loaded.parameters() == network.parameters()
+    assert loaded.seed is None
+
+
+def test_save_missing_directory_message(tmp_path):
+    path = tmp_path / "missing" / "model.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        bpkit.Network((2, 1), seed=0).save(path)
+    assert str(path) in str(error.value)
+    assert ".tmp" not in str(error.value)
+
+
+def test_fit_huge_epochs_names_argument():
+    network = bpkit.Network((2, 1), seed=0)
+    before = network.parameters()
+    with pytest.raises(ValueError, match="epochs"):
+        network.fit(np.ones((2, 2)), np.ones(2), learning_rate=0.1, epochs=10**20)
+    assert network.parameters() == before
