@@ -357,7 +357,13 @@ class Network:
         )
 
         # train, in chunks when verbose so progress can be printed
-        losses = np.zeros(epochs, dtype=np.float64)
+        try:
+            losses = np.zeros(epochs, dtype=np.float64)
+        except (ValueError, MemoryError):
+            raise ValueError(
+                f"epochs={epochs} is too large: the history of one loss per step "
+                "does not fit in memory; fit in several calls with fewer epochs"
+            ) from None
         before = self._params.copy()
         chunk = max(1, epochs // 10) if verbose else epochs
         done = 0
