@@ -325,8 +325,9 @@ def train(
     exact even when a KeyboardInterrupt or a plugin error ends the loop, and
     it continues across calls, so a fit may run in chunks; ``rng_state`` and
     ``optimizer_state`` continue across calls in the same way. If a batch loss
-    or a parameter becomes NaN or infinite, the parameters are set back to
-    those before the last update and TRAIN_DIVERGED is returned.
+    or a parameter becomes NaN or infinite, including the loss of the last
+    batch after the last update, the parameters are set back to those before
+    the last update and TRAIN_DIVERGED is returned.
     """
     cdef Layout lay
     cdef Optimizer opt
@@ -419,4 +420,15 @@ def train(
                 break
             losses_out[epoch] = epoch_loss / n_batches
             counters[1] += 1
+
+        # The loop checks the loss of an update only at the next batch, so
+        # check the last update here, on the last batch: otherwise a fit
+        # could end, without a warning, at parameters whose loss is infinite.
+        if status == COMPLETED and epochs > 0:
+            forward(&lay, &params[0], xb, &values[0], <void*>bridge)
+            backward(&lay, &params[0], xb, yb, &values[0], &delta[0], &grad[0],
+                     &loss, <void*>bridge)
+            if not isfinite(loss):
+                memcpy(&params[0], &previous_params[0], n_params * sizeof(floating))
+                status = DIVERGED
     return status

@@ -138,7 +138,7 @@ class PluginBridge:
     def activate(self, layer):
         """a_l = f_l(z_l) for a plugin activation."""
         activation = self.activations[layer]
-        z = self.workspace.z(layer)
+        z = _read_only(self.workspace.z(layer))
         finite = bool(np.all(np.isfinite(z)))
         value = self._call(activation, "value", z)
         self.workspace.a(layer)[...] = self._checked(activation, "value", value, z, finite)
@@ -150,7 +150,7 @@ class PluginBridge:
         one with ``elementwise = False`` is asked for ``vjp(z, delta)``.
         """
         activation = self.activations[layer]
-        z = self.workspace.z(layer)
+        z = _read_only(self.workspace.z(layer))
         finite = bool(np.all(np.isfinite(z)))
         delta = self.workspace.delta_view(half, layer)
         # The compiled kernels overflow to infinity silently and the training
@@ -172,8 +172,8 @@ class PluginBridge:
         """Return the plugin loss and write dLoss/da_L into the first delta half."""
         loss = self.loss_function
         last = self.workspace.layout.n_layers - 1
-        y_pred = self.workspace.a(last)
-        y_true = self.y[:y_pred.shape[0]]
+        y_pred = _read_only(self.workspace.a(last))
+        y_true = _read_only(self.y[:y_pred.shape[0]])
         finite = bool(np.all(np.isfinite(y_pred)))
         value = self._call(loss, "value", y_true, y_pred)
         gradient = self._call(loss, "gradient", y_true, y_pred)
@@ -195,6 +195,18 @@ class PluginBridge:
             loss, "gradient", gradient, y_pred, finite and not overflowed
         )
         return value
+
+
+def _read_only(array):
+    """Return a read-only view of ``array`` to hand to a plugin.
+
+    A plugin that writes to its input then fails with a PluginError instead
+    of changing the network's values. A view, because y may be the caller's
+    own array, which must stay writable.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 class Engine:

@@ -110,6 +110,8 @@ class History:
                 writer = csv.DictWriter(stream, fieldnames=self.fieldnames())
                 writer.writeheader()
                 writer.writerows(rows)
+            # mkstemp creates the file readable by its owner only
+            os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)

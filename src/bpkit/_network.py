@@ -69,6 +69,8 @@ class Network:
         hidden = get_activation(activation)
         output = get_activation(output_activation)
         self.loss_function = get_loss(loss)
+        if seed is not None:
+            check_count(seed, "seed", minimum=0)
         self.seed = seed
 
         # allocate
@@ -194,6 +196,7 @@ class Network:
         """Set one scalar parameter such as ``"b3"`` to a finite number."""
         check_parameter_name(name, self._layout)
         value = _check_finite_number(value, "value")
+        _check_fits_dtype(np.array(value), self.dtype, "value")
         self._params[self._layout.index_of[name]] = value
 
     def parameters(self):
@@ -214,13 +217,19 @@ class Network:
         """Replace W_l of layer index ``layer`` with a finite (n_out, n_in) array."""
         self._check_layer(layer)
         target = self._layout.weight_view(self._params, layer)
-        target[...] = _check_finite_array(weights, target.shape, f"weights of layer {layer}")
+        argument = f"weights of layer {layer}"
+        weights = _check_finite_array(weights, target.shape, argument)
+        _check_fits_dtype(weights, self.dtype, argument)
+        target[...] = weights
 
     def set_biases(self, layer, biases):
         """Replace b_l of layer index ``layer`` with a finite (n_out,) array."""
         self._check_layer(layer)
         target = self._layout.bias_view(self._params, layer)
-        target[...] = _check_finite_array(biases, target.shape, f"biases of layer {layer}")
+        argument = f"biases of layer {layer}"
+        biases = _check_finite_array(biases, target.shape, argument)
+        _check_fits_dtype(biases, self.dtype, argument)
+        target[...] = biases
 
     def _check_layer(self, layer):
         n_layers = self._layout.n_layers
@@ -410,7 +419,13 @@ class Network:
             shuffle_seed = int(self._shuffle_rng.integers(0, 2**64, dtype=np.uint64))
         run = TrainingRun(self._engine, self._params, X, Y, indices, learning_rate,
                           options, shuffle_seed)
-        losses = np.zeros(epochs, dtype=np.float64)
+        try:
+            losses = np.zeros(epochs, dtype=np.float64)
+        except (ValueError, MemoryError):
+            raise ValueError(
+                f"epochs={epochs} is too large: the history of one loss per epoch "
+                "does not fit in memory; fit in several calls with fewer epochs"
+            ) from None
         before = self._params.copy()
 
         # train, in chunks when verbose so progress can be printed
@@ -529,3 +544,13 @@ def _check_finite_array(values, shape, argument):
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{argument} contains NaN or infinity")
     return array
+
+
+def _check_fits_dtype(values, dtype, argument):
+    """Raise ValueError if finite float64 ``values`` overflow ``dtype``."""
+    limit = float(np.finfo(dtype).max)
+    if np.any(np.abs(values) > limit):
+        raise ValueError(
+            f"{argument} is out of the {dtype.name} range: magnitude "
+            f"{float(np.max(np.abs(values)))!r} exceeds the maximum {limit:.4g}"
+        )

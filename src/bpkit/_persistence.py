@@ -34,6 +34,7 @@ import numpy as np
 
 from bpkit._exceptions import MissingPluginError, ModelFileError, ProvenanceWarning
 from bpkit._registry import DISABLE_ENV_VAR, REGISTRY
+from bpkit._validation import check_layer_sizes
 
 logger = logging.getLogger("bpkit")
 
@@ -94,6 +95,11 @@ def save_network(network, path):
 
     # write to a temporary file in the same directory, then rename over path
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"cannot save to {path}: the directory {directory} does not exist; "
+            "create it first"
+        )
     handle, temporary = tempfile.mkstemp(
         dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
     )
@@ -208,8 +214,9 @@ def load(path):
     header, parameters = _read_file(path)
     parts = {}
     for role, kind in _ROLES:
-        if header[role] is not None:
+        if header.get(role) is not None:
             parts[role] = _resolve(header[role], kind, path)
+    _check_parameter_count(header, parameters, path)
     try:
         network = Network(
             header["layer_sizes"],
@@ -217,7 +224,7 @@ def load(path):
             activation=parts.get("activation", parts["output_activation"]),
             output_activation=parts["output_activation"],
             loss=parts["loss"],
-            seed=header["seed"],
+            seed=header.get("seed"),
             dtype=header["dtype"],
         )
     except (TypeError, ValueError) as exc:
@@ -231,6 +238,24 @@ def load(path):
         )
     network._params[...] = parameters
     return network
+
+
+def _check_parameter_count(header, parameters, path):
+    """Raise ModelFileError unless the layer sizes give the stored parameter count.
+
+    Checked before the network is built, so a corrupted header cannot make
+    load allocate a network far larger than the file.
+    """
+    try:
+        sizes = check_layer_sizes(header["layer_sizes"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path} has a corrupted header: {exc}") from exc
+    expected = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    if expected != parameters.shape[0]:
+        raise ModelFileError(
+            f"{path} is corrupted: layer sizes {list(sizes)} need {expected} "
+            f"parameters, but it stores {parameters.shape[0]}"
+        )
 
 
 def read_header(path):

@@ -19,7 +19,7 @@ import threading
 import pluggy
 
 from bpkit import _activations, _losses, hookspecs
-from bpkit._base import Activation, Loss
+from bpkit._base import Activation, Loss, _Registered
 from bpkit._exceptions import PluginError
 
 logger = logging.getLogger("bpkit")
@@ -32,6 +32,7 @@ _KINDS = {
     "activation": ("bpkit_register_activations", Activation),
     "loss": ("bpkit_register_losses", Loss),
 }
+_PLURALS = {"activation": "activations", "loss": "losses"}
 
 
 def hook_name(kind):
@@ -267,7 +268,7 @@ class Registry:
             return table[name]
         except (KeyError, TypeError):
             raise ValueError(
-                f"unknown {kind} {name!r}; registered {kind}s are: "
+                f"unknown {kind} {name!r}; registered {_PLURALS[kind]} are: "
                 f"{', '.join(sorted(table))}. Install the plugin package that "
                 f"provides it or pick one of these."
             ) from None
@@ -288,6 +289,13 @@ class Registry:
                 f"got {spec!r} of type {type(spec).__name__}"
             )
         entry = self.entry(kind, spec)
+        # _Registered.__init__ stores any keyword, so a class that does not
+        # define its own __init__ would keep and silently ignore a misspelt
+        # or foreign parameter such as relu(alpha=0.5).
+        if params and entry.cls.__init__ is _Registered.__init__:
+            raise TypeError(
+                f"{kind} {spec!r} takes no parameters, got {', '.join(sorted(params))}"
+            )
         try:
             instance = entry.cls(**params)
         except TypeError as exc:

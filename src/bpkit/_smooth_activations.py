@@ -207,11 +207,15 @@ class GELU(Activation):
     """
 
     name = "gelu"
-    # the exact form; the tanh form sets its own steps in __init__
+    # the exact form, the default; __init__ replaces these for "tanh"
     latex_steps = (
         r"f(z) &= z\,\Phi(z), \quad \Phi'(z) = \varphi(z)"
         r" = \frac{1}{\sqrt{2\pi}}\, e^{-z^{2}/2}",
         r"f'(z) &= \Phi(z) + z\,\varphi(z)",
+    )
+    latex = r"z\,\Phi(z) = \frac{z}{2}\,\operatorname{erfc}\left(-\frac{z}{\sqrt{2}}\right)"
+    latex_derivative = (
+        r"\Phi(z) + z\,\varphi(z) = \Phi(z) + \frac{z}{\sqrt{2\pi}}\,e^{-z^{2}/2}"
     )
 
     def __init__(self, approximate="none"):
@@ -240,10 +244,6 @@ class GELU(Activation):
             )
         else:
             self._kernel = kernels.ACT_GELU
-            self.latex = r"z\,\Phi(z) = \frac{z}{2}\,\operatorname{erfc}\left(-\frac{z}{\sqrt{2}}\right)"
-            self.latex_derivative = (
-                r"\Phi(z) + z\,\varphi(z) = \Phi(z) + \frac{z}{\sqrt{2\pi}}\,e^{-z^{2}/2}"
-            )
 
     def value(self, z):
         z64, dtype = working_dtype(z)

@@ -75,6 +75,15 @@ def fit_recording_steps(
                 done % max(1, epochs // 10) == 0 or done == epochs
             ):
                 progress(done, loss)
+
+        # The loop checks an update's loss only at the next step, so check
+        # the last one here: a fit must not end at parameters whose loss is
+        # infinite without reporting divergence.
+        if done and not diverged:
+            loss, _, _ = engine.loss_and_gradients(params, X, Y)
+            if not np.isfinite(loss):
+                params[indices] = values[done - 1]
+                diverged = True
     except KeyboardInterrupt as interrupt:
         interrupt.history = History(
             losses[:done],

@@ -60,15 +60,28 @@ def _as_float_matrix(values, argument, dtype):
         )
     if np.issubdtype(array.dtype, np.complexfloating):
         raise TypeError(f"{argument} must be real, got dtype {array.dtype}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    with np.errstate(over="ignore"):
+        converted = np.ascontiguousarray(array, dtype=dtype)
+    if np.any(np.isinf(converted)):
+        # a finite value too large for float32 would otherwise be reported as
+        # infinity, a value the caller never passed
+        overflow = np.isinf(converted.reshape(array.shape)) & np.isfinite(array)
+        if np.any(overflow):
+            index = tuple(int(i) for i in np.argwhere(overflow)[0])
+            raise ValueError(
+                f"{argument} value {array[index].item()!r} at index {index} is out of "
+                f"the {converted.dtype.name} range; scale the data or use "
+                "dtype='float64'"
+            )
+    return converted
 
 
 def _check_finite(array, argument):
     if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(
-            f"{argument} contains NaN or infinity (first at index {tuple(bad)}, "
-            f"value {array[tuple(bad)]!r}); remove or impute those entries"
+            f"{argument} contains NaN or infinity (first at index {bad}, "
+            f"value {array[bad].item()!r}); remove or impute those entries"
         )
 
 

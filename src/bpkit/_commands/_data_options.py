@@ -242,8 +242,15 @@ def read_csv(path, target):
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--data file {path!r} not found")
-    with open(path, newline="") as stream:
-        rows = [row for row in csv.reader(stream) if any(cell.strip() for cell in row)]
+    # utf-8-sig drops the byte order mark that spreadsheet programs write,
+    # which would otherwise become part of the first column name
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as stream:
+            rows = [row for row in csv.reader(stream) if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path} is not valid UTF-8 ({exc}); save it as UTF-8 CSV"
+        ) from None
     if not rows:
         raise ValueError(f"{path} is empty; it needs a header row and data rows")
     header = [name.strip() for name in rows[0]]
