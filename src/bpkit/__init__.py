@@ -17,6 +17,7 @@ from bpkit._datasets import (
 from bpkit._explain import Explanation, explain
 from bpkit._exceptions import (
     BpkitWarning,
+    ConfigurationWarning,
     DivergenceWarning,
     MissingPluginError,
     ModelFileError,
@@ -44,6 +45,7 @@ logging.getLogger("bpkit").addHandler(logging.NullHandler())
 __all__ = sorted([
     "Activation",
     "BpkitWarning",
+    "ConfigurationWarning",
     "DivergenceWarning",
     "Explanation",
     "GradientCheck",

@@ -62,6 +62,9 @@ class Activation(_Registered):
     elementwise = True
     #: Points where the derivative is fixed by convention (for ReLU, 0).
     kinks = ()
+    #: ``(low, high)`` bounds of the values f can take; a network warns when a
+    #: loss needs predictions in a range that its output activation can leave.
+    value_range = (float("-inf"), float("inf"))
 
     def value(self, z):
         """Return f(z).

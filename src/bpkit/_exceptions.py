@@ -50,6 +50,16 @@ class MissingPluginError(ValueError):
         self.package = package
 
 
+class ConfigurationWarning(BpkitWarning):
+    """A network's setup is valid but almost certainly not what was meant.
+
+    Examples: a cross-entropy loss on an output activation whose values can
+    leave [0, 1], or a softmax over a single output, which is always 1.
+    """
+
+    __module__ = "bpkit"
+
+
 class ProvenanceWarning(BpkitWarning):
     """A loaded model's activation or loss now comes from a different package."""
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from bpkit import _core
 from bpkit._engine import Engine
-from bpkit._exceptions import DivergenceWarning
+from bpkit._exceptions import ConfigurationWarning, DivergenceWarning
 from bpkit._history import History
 from bpkit._layout import Layout, check_parameter_name
 from bpkit._persistence import save_network
@@ -69,6 +69,7 @@ class Network:
         hidden = get_activation(activation)
         output = get_activation(output_activation)
         self.loss_function = get_loss(loss)
+        _warn_on_unusual_setup(sizes, hidden, output, self.loss_function)
         if seed is not None:
             check_count(seed, "seed", minimum=0)
         self.seed = seed
@@ -553,4 +554,34 @@ def _check_fits_dtype(values, dtype, argument):
         raise ValueError(
             f"{argument} is out of the {dtype.name} range: magnitude "
             f"{float(np.max(np.abs(values)))!r} exceeds the maximum {limit:.4g}"
+        )
+
+
+def _warn_on_unusual_setup(sizes, hidden, output, loss):
+    """Warn about valid setups that train badly or not at all."""
+    low, high = loss.y_pred_domain
+    out_low, out_high = output.value_range
+    if out_low < low or out_high > high:
+        warnings.warn(
+            f"loss {loss.describe()!r} needs predictions in [{low:g}, {high:g}], but "
+            f"output_activation {output.describe()!r} can return values outside it, "
+            "where the loss is clipped and its gradient is meaningless; use "
+            "output_activation='sigmoid' or 'softmax'",
+            ConfigurationWarning,
+            stacklevel=3,
+        )
+    if not output.elementwise and sizes[-1] == 1:
+        warnings.warn(
+            f"output_activation {output.describe()!r} over a single output is "
+            "constant, so the network cannot learn; use more outputs or "
+            "output_activation='sigmoid'",
+            ConfigurationWarning,
+            stacklevel=3,
+        )
+    if not hidden.elementwise and len(sizes) > 2:
+        warnings.warn(
+            f"activation {hidden.describe()!r} is meant for output layers; hidden "
+            "layers usually use an elementwise activation such as 'relu'",
+            ConfigurationWarning,
+            stacklevel=3,
         )

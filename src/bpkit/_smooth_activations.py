@@ -57,6 +57,7 @@ class Sigmoid(Activation):
         r" = \sigma(z)\,\bigl(1 - \sigma(z)\bigr)",
     )
     _kernel = kernels.ACT_SIGMOID
+    value_range = (0.0, 1.0)
 
     def value(self, z):
         z64, dtype = working_dtype(z)

@@ -72,6 +72,7 @@ class Softmax(Activation):
     )
     elementwise = False
     _kernel = kernels.ACT_SOFTMAX
+    value_range = (0.0, 1.0)
 
     def value(self, z):
         """Return the softmax of each row.
