@@ -202,3 +202,17 @@ def test_help_describes_every_option(command):
     for action in target._actions:
         for option in action.option_strings:
             assert option in result.stdout
+
+
+def test_train_divergence_counts_all_steps(capsys):
+    # The fit runs in chunks; the warning must count the steps of every chunk,
+    # the same number that the progress table shows on its "diverged" line.
+    from bpkit.cli import main
+
+    status = main(["train", "--learning-rate", "5", "--epochs", "50"])
+    output = capsys.readouterr()
+    table_line = next(line for line in output.out.splitlines() if "diverged" in line)
+    steps_in_table = int(table_line.split()[0])
+    assert status == 1
+    assert steps_in_table > 10
+    assert f"diverged after {steps_in_table} step(s)" in output.err

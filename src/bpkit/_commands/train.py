@@ -160,14 +160,25 @@ def _train_in_chunks(network, X, y, names, learning_rate, epochs):
     done = 0
     while done < epochs:
         count = min(chunk, epochs - done)
-        history = network.fit(
-            X, y, learning_rate=learning_rate, epochs=count, trainable=names
-        )
+        # The warning of one chunk would count only that chunk's steps, so
+        # this loop reports divergence itself, with the total.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            history = network.fit(
+                X, y, learning_rate=learning_rate, epochs=count, trainable=names
+            )
         # history.loss[0] is the loss before this chunk, already in losses
         losses.extend(history.loss[1:])
         done += len(history)
         if history.diverged:
             print(f"{done:>{width + 5}}  diverged; keeping the last finite parameters")
+            warnings.warn(
+                f"training diverged after {done} step(s) with learning rate "
+                f"{learning_rate:g}; the network keeps the parameters of the last "
+                "finite loss. Try a smaller --learning-rate",
+                DivergenceWarning,
+                stacklevel=2,
+            )
             break
         losses.append(network.loss(X, y))
         print(f"{done:>{width + 5}}  {losses[-1]:.6g}")
