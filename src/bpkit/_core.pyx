@@ -364,6 +364,9 @@ def train(
     for start in range(n_samples):
         order[start] = start
     countdown = signal_check_interval
+    # the first batch sets both; this only gives the compiler a defined value
+    xb = &x[0, 0]
+    yb = &y[0, 0]
 
     with nogil:
         for epoch in range(epochs):
