@@ -23,7 +23,7 @@ class History:
         The loss or a parameter became NaN or infinite, so the fit stopped
         early and kept the parameters of the last finite loss.
     interrupted : bool
-        Ctrl-C stopped the fit; the network holds the parameters of the last
+        Ctrl-C stopped the fit, and the network keeps the parameters of the last
         completed step.
     values, slopes : ndarray of shape (n_epochs, n_trainable) or None
         With recorded steps (full-batch sgd, one step per epoch):
@@ -46,9 +46,12 @@ class History:
         return len(self.loss)
 
     def __repr__(self):
-        ending = (
-            "diverged" if self.diverged else "interrupted" if self.interrupted else "completed"
-        )
+        if self.diverged:
+            ending = "diverged"
+        elif self.interrupted:
+            ending = "interrupted"
+        else:
+            ending = "completed"
         last = f", final loss {self.loss[-1]:.6g}" if len(self.loss) else ""
         return f"<History: {len(self.loss)} steps, {ending}{last}>"
 
