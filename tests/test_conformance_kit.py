@@ -369,3 +369,22 @@ def test_report_text_and_error():
     )
     assert text.splitlines()[-1] == "8 of 8 checks passed"
     assert repr(report) == "<ConformanceReport activation 'relu': passed>"
+
+
+def test_nan_activation_not_called_non_elementwise():
+    class NanActivation(bpkit.Activation):
+        name = "nan_everywhere"
+        latex = "z"
+        latex_derivative = "1"
+
+        def value(self, z):
+            return np.full_like(z, np.nan)
+
+        def derivative(self, z):
+            return np.ones_like(z)
+
+    report = bpkit.testing.check_activation(NanActivation(), raise_on_failure=False)
+    text = str(report)
+    assert not report.passed
+    assert "NaN or infinity" in text
+    assert "set elementwise = False" not in text
