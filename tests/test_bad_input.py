@@ -87,3 +87,11 @@ def test_builtin_names_registered():
         assert name in bpkit.list_activations()
     for name in ["ssr", "mse"]:
         assert name in bpkit.list_losses()
+
+
+def test_trainable_bytes_rejected(worked_network, worked_data):
+    X, y = worked_data
+    before = worked_network.parameters()
+    with pytest.raises(TypeError, match="trainable"):
+        worked_network.fit(X, y, learning_rate=0.01, epochs=1, trainable=b"W1")
+    assert worked_network.parameters() == before

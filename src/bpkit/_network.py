@@ -506,6 +506,11 @@ class Network:
             return self._parameter_names
         if isinstance(trainable, str):
             trainable = [trainable]
+        if isinstance(trainable, (bytes, bytearray)):
+            raise TypeError(
+                f"trainable must be a parameter name or a list of names (str), got "
+                f"bytes {trainable!r}; decode it first"
+            )
         names = list(trainable)
         if not names:
             raise ValueError("trainable is empty; name at least one parameter or pass None")
