@@ -1,0 +1,36 @@
+"""Defects found by a second new user, one test per defect."""
+
+import numpy as np
+import pytest
+
+import bpkit
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(37, 3))
+Y = RNG.normal(size=(37, 2))
+
+
+def _network(dtype="float64"):
+    return bpkit.Network((3, 4, 2), activation="tanh", seed=5, dtype=dtype)
+
+
+def test_minibatch_history_counts_epochs():
+    history = _network().fit(X, Y, learning_rate=0.01, epochs=20, batch_size=5)
+    assert "20 epochs" in repr(history)
+    assert "steps" not in repr(history)
+
+
+def test_float32_recorded_new_values_match():
+    dose, efficacy = bpkit.load_dosage()
+    network = bpkit.Network((1, 2, 1), activation="softplus", seed=0, dtype="float32")
+    history = network.fit(dose, efficacy, learning_rate=0.1, epochs=5, trainable=["b3"])
+    assert history.new_values[-1, 0] == network.parameter("b3")
+    assert np.array_equal(history.new_values[:-1, 0], history.values[1:, 0])
+
+
+def test_recorded_fit_huge_epochs_names_epochs():
+    dose, efficacy = bpkit.load_dosage()
+    network = bpkit.Network((1, 2, 1), seed=0)
+    with pytest.raises(ValueError, match="epochs"):
+        network.fit(dose, efficacy, learning_rate=0.1, epochs=10**15, trainable=["b3"])
+    assert network.history_ is None
