@@ -34,3 +34,19 @@ def test_recorded_fit_huge_epochs_names_epochs():
     with pytest.raises(ValueError, match="epochs"):
         network.fit(dose, efficacy, learning_rate=0.1, epochs=10**15, trainable=["b3"])
     assert network.history_ is None
+
+
+@pytest.mark.parametrize("argument", ["record_steps", "verbose"])
+def test_fit_flag_rejects_non_bool(argument):
+    network = _network()
+    before = network.parameters()
+    with pytest.raises(TypeError, match=argument):
+        network.fit(X, Y, learning_rate=0.01, epochs=2, **{argument: "yes"})
+    assert network.parameters() == before
+    assert network.history_ is None
+
+
+def test_beta2_error_suggests_its_default():
+    with pytest.raises(ValueError, match=r"such as 0\.999") as error:
+        _network().fit(X, Y, learning_rate=0.01, epochs=2, optimizer="adam", beta2=1.0)
+    assert "beta2" in str(error.value)
