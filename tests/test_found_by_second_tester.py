@@ -50,3 +50,12 @@ def test_beta2_error_suggests_its_default():
     with pytest.raises(ValueError, match=r"such as 0\.999") as error:
         _network().fit(X, Y, learning_rate=0.01, epochs=2, optimizer="adam", beta2=1.0)
     assert "beta2" in str(error.value)
+
+
+def test_history_csv_missing_directory(tmp_path):
+    history = _network().fit(X, Y, learning_rate=0.01, epochs=2)
+    path = tmp_path / "missing" / "history.csv"
+    with pytest.raises(FileNotFoundError) as error:
+        history.to_csv(path)
+    assert str(path) in str(error.value)
+    assert ".tmp" not in str(error.value)

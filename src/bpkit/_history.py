@@ -113,6 +113,11 @@ class History:
         """
         rows = self.rows()
         directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(
+                f"cannot write {path}: the directory {directory} does not exist; "
+                "create it first"
+            )
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         try:
             with os.fdopen(handle, "w", newline="") as stream:
