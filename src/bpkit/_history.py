@@ -33,7 +33,7 @@ class History:
     """
 
     def __init__(self, loss, learning_rate, trainable, diverged=False,
-                 interrupted=False, values=None, slopes=None):
+                 interrupted=False, values=None, slopes=None, new_values=None):
         self.loss = np.asarray(loss, dtype=np.float64)
         self.learning_rate = learning_rate
         self.trainable = list(trainable)
@@ -41,6 +41,9 @@ class History:
         self.interrupted = interrupted
         self.values = None if values is None else np.asarray(values, dtype=np.float64)
         self.slopes = None if slopes is None else np.asarray(slopes, dtype=np.float64)
+        self._new_values = (
+            None if new_values is None else np.asarray(new_values, dtype=np.float64)
+        )
 
     def __len__(self):
         return len(self.loss)
@@ -53,7 +56,7 @@ class History:
         else:
             ending = "completed"
         last = f", final loss {self.loss[-1]:.6g}" if len(self.loss) else ""
-        return f"<History: {len(self.loss)} steps, {ending}{last}>"
+        return f"<History: {len(self.loss)} epochs, {ending}{last}>"
 
     @property
     def has_steps(self):
@@ -67,7 +70,13 @@ class History:
 
     @property
     def new_values(self):
-        """Parameter values after each update, ``values - step_sizes``, or None."""
+        """Parameter values after each update, or None.
+
+        These are the values the network stored, so in float32 they can
+        differ from ``values - step_sizes`` by the rounding to float32.
+        """
+        if self._new_values is not None:
+            return self._new_values
         return None if self.values is None else self.values - self.step_sizes
 
     def fieldnames(self):
@@ -107,6 +116,11 @@ class History:
         """
         rows = self.rows()
         directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(
+                f"cannot write {path}: the directory {directory} does not exist; "
+                "create it first"
+            )
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         try:
             with os.fdopen(handle, "w", newline="") as stream:

@@ -392,6 +392,9 @@ class Network:
             {"momentum": momentum, "beta1": beta1, "beta2": beta2, "epsilon": epsilon},
         )
         trainable_names = self._check_trainable(trainable)
+        _check_flag(verbose, "verbose")
+        if record_steps is not None:
+            _check_flag(record_steps, "record_steps")
         if trainable is None:
             # all parameters, without a dict lookup per name on wide networks
             indices = np.arange(self._layout.n_params, dtype=np.intp)
@@ -533,6 +536,11 @@ def _describe_with_package(record):
     else:
         source = record["package"]
     return f"{name!r} [{source}]"
+
+
+def _check_flag(value, argument):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{argument} must be True or False, got {value!r}")
 
 
 def _check_finite_number(value, argument):

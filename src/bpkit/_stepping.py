@@ -45,9 +45,16 @@ def fit_recording_steps(
         the loss or a parameter became NaN or infinite.
     """
     # allocate
-    losses = np.zeros(epochs, dtype=np.float64)
-    values = np.zeros((epochs, len(indices)), dtype=np.float64)
-    slopes = np.zeros((epochs, len(indices)), dtype=np.float64)
+    try:
+        losses = np.zeros(epochs, dtype=np.float64)
+        values = np.zeros((epochs, len(indices)), dtype=np.float64)
+        slopes = np.zeros((epochs, len(indices)), dtype=np.float64)
+        new_values = np.zeros((epochs, len(indices)), dtype=np.float64)
+    except (ValueError, MemoryError):
+        raise ValueError(
+            f"epochs={epochs} is too large: the record of every step does not fit "
+            "in memory; fit in several calls with fewer epochs"
+        ) from None
     done = 0
     diverged = False
 
@@ -70,6 +77,8 @@ def fit_recording_steps(
             values[done] = params[indices]
             slopes[done] = slope
             params[indices] = updated
+            # read back, so a float32 network records its rounded values
+            new_values[done] = params[indices]
             done += 1
             if progress is not None and (
                 done % max(1, epochs // 10) == 0 or done == epochs
@@ -92,6 +101,7 @@ def fit_recording_steps(
             interrupted=True,
             values=values[:done],
             slopes=slopes[:done],
+            new_values=new_values[:done],
         )
         raise
     return History(
@@ -101,4 +111,5 @@ def fit_recording_steps(
         diverged=diverged,
         values=values[:done],
         slopes=slopes[:done],
+        new_values=new_values[:done],
     )

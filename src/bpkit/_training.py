@@ -115,7 +115,8 @@ def _check_hyperparameter(name, value):
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"epsilon must be a positive finite number such as 1e-8, got {value!r}")
     elif not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), such as 0.9, got {value!r}")
+        example = OPTIMIZER_DEFAULTS["adam" if name.startswith("beta") else "momentum"][name]
+        raise ValueError(f"{name} must be in [0, 1), such as {example}, got {value!r}")
     return value
 
 
