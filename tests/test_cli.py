@@ -205,8 +205,8 @@ def test_help_describes_every_option(command):
 
 
 def test_train_divergence_counts_all_steps(capsys):
-    # The fit runs in chunks; the warning must count the steps of every chunk,
-    # the same number that the progress table shows on its "diverged" line.
+    # The fit runs in chunks. The warning must count the steps of all chunks,
+    # which is the number on the progress table's "diverged" line.
     from bpkit.cli import main
 
     status = main(["train", "--learning-rate", "5", "--epochs", "50"])

@@ -339,7 +339,8 @@ def test_markdown_has_math_and_table(case):
 @pytest.mark.parametrize("case", sorted(EXPLANATIONS))
 def test_latex_align_balanced(case):
     latex = EXPLANATIONS[case].to_latex()
-    assert latex.startswith("\\begin{align*}") and latex.endswith("\\end{align*}")
+    assert latex.startswith("\\begin{align*}")
+    assert latex.endswith("\\end{align*}")
     assert latex.count("{") == latex.count("}")
     assert latex.count(r"\left") == latex.count(r"\right")
     assert latex.count(r"\begin{") == latex.count(r"\end{")

@@ -239,7 +239,7 @@ class TestPluginBridgeVjp:
 
 
 class RowMeanWithoutVjp(Activation):
-    """A non-elementwise plugin that forgets to implement vjp."""
+    """A non-elementwise plugin without a vjp method."""
 
     name = "row_mean"
     latex = r"\bar{z}"

@@ -14,8 +14,8 @@ python=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 echo "== install bpkit-smooth"
-# Build isolation fetches the setuptools that the package's pyproject asks for;
-# a fresh venv's own setuptools may be too old for its metadata.
+# Build isolation fetches the setuptools version that the package's pyproject
+# requires, because a fresh venv's own setuptools may be too old for its metadata.
 "$python" -m pip install --quiet "$here"
 
 echo "== the plugin's own tests"

@@ -1,4 +1,4 @@
-"""Where each parameter and intermediate value of a network lives in memory.
+"""Memory layout of a network's parameters and intermediate values.
 
 All parameters sit in one flat vector, layer after layer: the weight matrix
 W_l of shape (n_out, n_in) in row-major order (node by node, and within a node

@@ -12,7 +12,7 @@ exactly two members:
 ``parameters``
     The flat parameter vector in the network's dtype, in storage order.
 
-The zip archive's comment holds ``bpkit-sha256:`` and the SHA-256 of the
+The zip archive's comment contains ``bpkit-sha256:`` and the SHA-256 of the
 whole file as written with an empty comment, so a change to any byte, or a
 truncation, is detected before anything is read.
 

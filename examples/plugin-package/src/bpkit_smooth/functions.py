@@ -11,12 +11,12 @@ import bpkit
 
 
 def _softplus(z):
-    """log(1 + exp(z)) as max(z, 0) + log1p(exp(-|z|)), which never overflows."""
+    """log(1 + exp(z)) as max(z, 0) + log1p(exp(-|z|)), which does not overflow for finite z."""
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def _sigmoid(z):
-    """1 / (1 + exp(-z)), with exp evaluated at -|z| only, so it never overflows."""
+    """1 / (1 + exp(-z)), with exp evaluated at -|z| only, so it does not overflow."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
